@@ -1,0 +1,174 @@
+"""The ``keypulse`` command line.
+
+keypulse up [--no-demo]     the whole stack on one machine
+keypulse broker             the embedded Kafka-compatible broker only
+keypulse worker             the stream worker only
+keypulse api                the HTTP API only
+keypulse lag [--json]       consumer lag of keypulse's groups
+keypulse simulate           the demo simulator
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from pydantic import ValidationError
+
+from services.errors import KeypulseError
+from services.settings import Settings
+
+_ENV_HELP = (
+    "Configuration comes from KEYPULSE_* environment variables (see README, 'Configuration')."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="keypulse",
+        description="keypulse: explainable key-account health, relationship alerts and "
+        "KAM work queues, within a second of the event.",
+        epilog=_ENV_HELP,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = sub.add_parser(
+        "up",
+        help="run everything on this machine (broker, worker, API, demo)",
+        description="Start the embedded broker (unless KEYPULSE_BROKER names a cluster), the "
+        "stream worker and the API as supervised child processes, print the URLs and tokens, "
+        "and stop everything cleanly on Ctrl-C or SIGTERM. If a child dies, its last log "
+        "lines are shown and keypulse up exits with status 1.",
+        epilog=_ENV_HELP,
+    )
+    up.add_argument("--no-demo", action="store_true", help="do not start the demo simulator")
+    up.add_argument(
+        "--verbose", action="store_true", help="echo every log line of every child process"
+    )
+
+    broker = sub.add_parser(
+        "broker",
+        help="run only the embedded Kafka-compatible broker (Tansu) in the foreground",
+        description="Run the embedded Tansu broker on 127.0.0.1:KEYPULSE_EMBEDDED_BROKER_PORT "
+        "(memory only: everything is gone when it stops), create the contract topics, and "
+        "run until Ctrl-C or SIGTERM.",
+        epilog=_ENV_HELP,
+    )
+    broker.add_argument("--port", type=int, help="listen port (default: 19092)")
+
+    sub.add_parser(
+        "worker",
+        help="run only the stream worker (Faust)",
+        description="Consume the input topics, keep per-account state, publish health and "
+        "alerts. Connects to KEYPULSE_BROKER, or to the embedded broker started by "
+        "'keypulse broker'.",
+        epilog=_ENV_HELP,
+    )
+    sub.add_parser(
+        "api",
+        help="run only the HTTP API",
+        description="Serve the HTTP API on KEYPULSE_API_HOST:KEYPULSE_API_PORT "
+        "(default 127.0.0.1:8000).",
+        epilog=_ENV_HELP,
+    )
+    lag = sub.add_parser(
+        "lag",
+        help="show consumer lag per group and partition",
+        description="Committed offset, log-end offset and lag for every partition of "
+        "keypulse's consumer groups, like kafka-consumer-groups --describe.",
+        epilog=_ENV_HELP,
+    )
+    lag.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sub.add_parser(
+        "simulate",
+        help="publish a simulated key-account portfolio (demo)",
+        description="The demo simulator. Not available in this version.",
+        epilog=_ENV_HELP,
+    )
+    return parser
+
+
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM into KeyboardInterrupt so foreground commands stop cleanly."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _run_broker(settings: Settings) -> int:
+    from services.embedded_broker import EmbeddedBroker
+
+    _exit_on_sigterm()
+    broker = EmbeddedBroker(settings)
+    try:
+        broker.start()
+        print(
+            f"embedded broker ready on {broker.bootstrap_servers} "
+            f"(topics: {', '.join(s.name for s in settings.topics.specs())})",
+            flush=True,
+        )
+        return broker.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        broker.stop()
+
+
+def _run_lag(settings: Settings, as_json: bool) -> int:
+    from services.lag import describe_groups, format_table
+
+    rows = describe_groups(settings)
+    if as_json:
+        print(json.dumps([row.__dict__ for row in rows], indent=2))
+    else:
+        print(format_table(rows))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``keypulse`` command; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        overrides = {"embedded_broker_port": args.port} if getattr(args, "port", None) else {}
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        print(f"keypulse: invalid configuration:\n{exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "up":
+            from services.supervisor import up
+
+            return up(settings, demo=not args.no_demo, verbose=args.verbose)
+        if args.command == "broker":
+            return _run_broker(settings)
+        if args.command == "worker":
+            from consumers.worker import run_worker
+
+            run_worker(settings)
+            return 0
+        if args.command == "api":
+            from services.api.app import run_api
+
+            run_api(settings)
+            return 0
+        if args.command == "lag":
+            return _run_lag(settings, args.json)
+        if args.command == "simulate":
+            print("keypulse simulate: the demo simulator is not available yet", file=sys.stderr)
+            return 2
+    except KeypulseError as exc:
+        print(f"keypulse {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Exception types raised by keypulse's services."""
+
+from __future__ import annotations
+
+
+class KeypulseError(Exception):
+    """Base class for errors a user of keypulse's services can act on."""
+
+
+class ConfigurationError(KeypulseError):
+    """Settings are missing or contradict each other."""
+
+
+class BrokerUnavailable(KeypulseError):
+    """The Kafka broker did not answer in time."""
+
+
+class EmbeddedBrokerError(KeypulseError):
+    """The embedded Tansu broker could not be found, started or stopped."""
+
+
+class TopicLayoutError(KeypulseError):
+    """A topic exists with a partition count that breaks co-partitioning."""
