@@ -1,0 +1,15 @@
+"""The exception types the domain core raises."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class for every error raised by :mod:`consumers.domain`."""
+
+
+class PolicyError(DomainError, ValueError):
+    """A scoring policy (usually a TOML file) is invalid; the message says which key and why."""
+
+
+class StateFormatError(DomainError, ValueError):
+    """A stored account state dict cannot be read back (corrupt or from an unknown format)."""

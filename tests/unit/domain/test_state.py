@@ -1,0 +1,221 @@
+"""Account state: idempotent, order-insensitive, bounded, and JSON round-trippable."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consumers.domain.apply import apply, fold_events
+from consumers.domain.errors import DomainError, StateFormatError
+from consumers.domain.state import (
+    ORDERS_KEPT,
+    TOUCHPOINTS_PER_KIND,
+    AccountState,
+    state_from_dict,
+    state_to_dict,
+)
+from schemas import validate_event
+from schemas.events import BaseEvent
+
+pytestmark = pytest.mark.unit
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+PEOPLE = ["anna", "ben", "cara", "dev"]
+ROLES = ["decision_maker", "champion", "influencer", "user", "blocker"]
+
+
+@st.composite
+def event_specs(draw: st.DrawFn) -> dict[str, Any]:
+    """One input event as a JSON-like dict; times on a coarse grid so that ties happen."""
+    day = draw(st.one_of(st.integers(0, 40), st.integers(0, 600)))
+    hour = draw(st.sampled_from([0, 0, 6, 12]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "account.upserted",
+                "stakeholder.upserted",
+                "contact.logged",
+                "contact.logged",
+                "order.placed",
+                "order.cancelled",
+                "reorg.stakeholder_left",
+                "reorg.stakeholder_joined",
+                "reorg.role_changed",
+                "reorg.unit_restructured",
+                "ticket.opened",
+                "ticket.escalated",
+                "ticket.resolved",
+                "ticket.reopened",
+            ]
+        )
+    )
+    sid = draw(st.sampled_from(PEOPLE))
+    oid = f"o{draw(st.integers(0, 5))}"
+    tid = f"t{draw(st.integers(0, 3))}"
+    body: dict[str, Any] = {
+        "type": kind,
+        "account_id": "acme",
+        "occurred_at": (BASE + timedelta(days=day, hours=hour)).isoformat(),
+    }
+    if kind == "account.upserted":
+        body |= {
+            "name": "ACME",
+            "tier": draw(st.sampled_from(["strategic", "key", "standard"])),
+            "kam_id": draw(st.sampled_from(["k1", "k2"])),
+            "annual_revenue_target": draw(st.sampled_from([None, 500_000.0])),
+            "currency": "EUR",
+        }
+    elif kind == "stakeholder.upserted":
+        body |= {
+            "stakeholder_id": sid,
+            "name": sid.title(),
+            "role": draw(st.sampled_from(ROLES)),
+            "department": draw(st.sampled_from([None, "Ops", "IT"])),
+        }
+    elif kind == "contact.logged":
+        body |= {
+            "stakeholder_id": sid,
+            "channel": draw(st.sampled_from(["meeting", "call", "email", "visit"])),
+            "direction": "outbound",
+            "sentiment": draw(st.sampled_from([None, -0.5, 0.5])),
+        }
+    elif kind == "order.placed":
+        body |= {
+            "order_id": oid,
+            "amount": float(draw(st.integers(0, 9)) * 1000),
+            "currency": "EUR",
+        }
+    elif kind == "order.cancelled":
+        body |= {"order_id": oid}
+    elif kind in ("reorg.stakeholder_left",):
+        body |= {"stakeholder_id": sid}
+    elif kind == "reorg.stakeholder_joined":
+        body |= {"stakeholder_id": sid, "role": draw(st.sampled_from(ROLES))}
+    elif kind == "reorg.role_changed":
+        body |= {"stakeholder_id": sid, "new_role": draw(st.sampled_from(ROLES))}
+    elif kind == "reorg.unit_restructured":
+        body |= {
+            "unit": "Plant 2",
+            "affected_stakeholder_ids": draw(st.lists(st.sampled_from(PEOPLE))),
+        }
+    elif kind == "ticket.opened":
+        body |= {"ticket_id": tid, "severity": draw(st.sampled_from(["P1", "P2", "P3"]))}
+    elif kind == "ticket.escalated":
+        body |= {"ticket_id": tid, "severity": draw(st.sampled_from([None, "P1"]))}
+    else:
+        body |= {"ticket_id": tid}
+    return body
+
+
+@st.composite
+def event_sets(draw: st.DrawFn, max_size: int = 40) -> list[BaseEvent]:
+    """A set of distinct events (unique event_ids) for account ``acme``."""
+    specs = draw(st.lists(event_specs(), min_size=1, max_size=max_size))
+    return [validate_event({**s, "event_id": f"e{i}"}) for i, s in enumerate(specs)]
+
+
+@st.composite
+def arrivals(draw: st.DrawFn) -> tuple[list[BaseEvent], list[BaseEvent]]:
+    """An event set and one arrival sequence of it: shuffled, with duplicates."""
+    events = draw(event_sets())
+    dupes = draw(st.lists(st.sampled_from(events), max_size=10))
+    order = draw(st.permutations(events + dupes))
+    return events, order
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrivals())
+def test_any_order_and_any_duplicates_give_the_same_state(
+    case: tuple[list[BaseEvent], list[BaseEvent]],
+) -> None:
+    events, arrival = case
+    in_order = fold_events("acme", sorted(events, key=lambda e: (e.occurred_at, e.event_id)))
+    shuffled = fold_events("acme", arrival)
+    assert shuffled == in_order
+    assert state_to_dict(shuffled) == state_to_dict(in_order)
+
+
+@settings(max_examples=100, deadline=None)
+@given(event_sets())
+def test_state_round_trips_through_json(events: list[BaseEvent]) -> None:
+    state = fold_events("acme", events)
+    text = json.dumps(state_to_dict(state))
+    assert state_from_dict(json.loads(text)) == state
+
+
+def test_reapplying_an_event_changes_nothing(ev: Any) -> None:
+    events = ev.healthy_account()
+    state = fold_events("acme", events)
+    for e in events:
+        assert apply(state, e) == state
+
+
+def test_cancellation_that_arrives_before_its_order_still_wins(ev: Any) -> None:
+    placed = ev.order(10, "PO-77", 80_000.0)
+    cancelled = ev.cancel(12, "PO-77")
+    first_cancel = fold_events("acme", [cancelled, placed])
+    first_place = fold_events("acme", [placed, cancelled])
+    assert first_cancel == first_place
+    assert not first_cancel.orders["PO-77"].live
+    assert fold_events("acme", [placed]).orders["PO-77"].live
+
+
+def test_latest_master_data_wins_whatever_the_arrival_order(ev: Any) -> None:
+    old = ev.account(1, kam="kam-anna", tier="key")
+    new = ev.account(5, kam="kam-omar", tier="strategic")
+    for order in ([old, new], [new, old]):
+        state = fold_events("acme", order)
+        assert state.kam_id == "kam-omar"
+        assert state.tier == "strategic"
+
+
+def test_same_timestamp_is_broken_by_event_id(ev: Any) -> None:
+    a = ev.person(3, "anna", "Anna Berg", "champion")
+    b = ev.person(3, "anna", "Anna Berg", "decision_maker")
+    assert a.event_id < b.event_id
+    for order in ([a, b], [b, a]):
+        assert fold_events("acme", order).stakeholders["anna"].current_role == "decision_maker"
+
+
+def test_touchpoints_per_stakeholder_are_bounded(ev: Any) -> None:
+    events = [ev.contact(d * 0.5, "anna", ch) for d in range(400) for ch in ("call", "email")]
+    state = fold_events("acme", events)
+    points = state.stakeholders["anna"].touchpoints
+    assert len(points) == 2 * TOUCHPOINTS_PER_KIND
+    assert points[0].at == ev.at(199.5)  # the newest is always kept
+
+
+def test_orders_are_capped_and_old_ones_pruned_relative_to_the_newest_event(ev: Any) -> None:
+    many = [ev.order(d / 2, f"o{d}", 10.0) for d in range(ORDERS_KEPT + 50)]
+    state = fold_events("acme", many)
+    assert len(state.orders) == ORDERS_KEPT
+    assert "o0" not in state.orders
+    # well over a year later, every one of those orders is outside the horizon
+    later = apply(state, ev.order(700, "o-new", 10.0))
+    assert set(later.orders) == {"o-new"}
+
+
+def test_a_replayed_event_older_than_the_horizon_is_dropped_as_if_it_came_in_order(
+    ev: Any,
+) -> None:
+    ancient = ev.order(0, "o-ancient", 99.0)
+    recent = ev.order(500, "o-recent", 10.0)
+    assert fold_events("acme", [recent, ancient]) == fold_events("acme", [ancient, recent])
+    assert "o-ancient" not in fold_events("acme", [recent, ancient]).orders
+
+
+def test_an_event_for_another_account_is_refused(ev: Any) -> None:
+    with pytest.raises(DomainError):
+        apply(AccountState("other"), ev.account(0))
+
+
+def test_unknown_stored_format_is_refused() -> None:
+    with pytest.raises(StateFormatError):
+        state_from_dict({"v": 99, "account_id": "acme"})
+    with pytest.raises(StateFormatError):
+        state_from_dict({"v": 1})
