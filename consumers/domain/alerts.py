@@ -1,0 +1,154 @@
+"""Alert lifecycle: open, keep, update and resolve alerts from an evaluation's conditions.
+
+At most one open alert per (account, kind, subject). An alert's id is derived
+from (account_id, kind, subject, since) — the moment its condition began — so
+that a replay gives the same ids as the live stream, and a condition that
+clears and later holds again (with a new onset) gets a new id. Snooze and
+acknowledgement are the API's business, not the engine's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from consumers.domain.evaluate import Health
+from consumers.domain.rules import Condition
+from schemas.outputs import AlertRecord
+
+SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert and its current lifecycle step."""
+
+    alert_id: str
+    account_id: str
+    kam_id: str | None
+    kind: str
+    subject: str | None
+    severity: str
+    reason: str
+    raised_at: datetime
+    status: str = "open"
+    resolved_at: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """The (kind, subject) an account may have at most one open alert for."""
+        return (self.kind, self.subject)
+
+
+@dataclass(frozen=True)
+class AlertChanges:
+    """What an evaluation did to an account's alerts; each list is what to publish."""
+
+    raised: tuple[Alert, ...]
+    updated: tuple[Alert, ...]  # still open, but severity or owning KAM changed
+    resolved: tuple[Alert, ...]
+    open: tuple[Alert, ...]  # every alert open after this evaluation
+
+    @property
+    def published(self) -> tuple[Alert, ...]:
+        """Every lifecycle record to put on the ``alerts`` topic, in a stable order."""
+        return self.resolved + self.updated + self.raised
+
+
+def alert_id(account_id: str, kind: str, subject: str | None, since: datetime) -> str:
+    """Deterministic id of the alert for one onset of one condition."""
+    text = "\x1f".join((account_id, kind, subject or "", since.isoformat()))
+    return "al-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def reconcile(open_alerts: Iterable[Alert], health: Health) -> AlertChanges:
+    """Compare the open alerts with the conditions of a new evaluation.
+
+    A condition without an open alert raises one; an open alert whose
+    condition no longer holds is resolved at ``health.as_of``; an alert whose
+    severity or owner (after a handover) changed is updated in place, keeping
+    its id and raised_at. Reason text alone (a day count ticking up) does not
+    cause an update, so the topic is not flooded.
+    """
+    by_key: dict[tuple[str, str | None], Alert] = {}
+    for alert in sorted(open_alerts, key=lambda a: (a.raised_at, a.alert_id)):
+        if alert.status == "open" and alert.account_id == health.account_id:
+            by_key.setdefault(alert.key, alert)
+    wanted: dict[tuple[str, str | None], Condition] = {c.key: c for c in health.conditions}
+    raised: list[Alert] = []
+    updated: list[Alert] = []
+    resolved: list[Alert] = []
+    still_open: list[Alert] = []
+    for key, alert in sorted(by_key.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        condition = wanted.get(key)
+        if condition is None:
+            resolved.append(replace(alert, status="resolved", resolved_at=health.as_of))
+        elif condition.severity != alert.severity or alert.kam_id != health.kam_id:
+            changed = replace(
+                alert, severity=condition.severity, reason=condition.reason, kam_id=health.kam_id
+            )
+            updated.append(changed)
+            still_open.append(changed)
+        else:
+            still_open.append(alert)
+    for key, condition in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        if key in by_key:
+            continue
+        alert = Alert(
+            alert_id=alert_id(
+                health.account_id, condition.kind, condition.subject, condition.since
+            ),
+            account_id=health.account_id,
+            kam_id=health.kam_id,
+            kind=condition.kind,
+            subject=condition.subject,
+            severity=condition.severity,
+            reason=condition.reason,
+            raised_at=condition.since,
+        )
+        raised.append(alert)
+        still_open.append(alert)
+    return AlertChanges(tuple(raised), tuple(updated), tuple(resolved), _ordered(still_open))
+
+
+def open_alerts_for(health: Health) -> tuple[Alert, ...]:
+    """The open alerts an account has when evaluated from scratch (no earlier alerts)."""
+    return reconcile((), health).open
+
+
+def _ordered(alerts: list[Alert]) -> tuple[Alert, ...]:
+    return tuple(sorted(alerts, key=lambda a: (SEVERITY_RANK[a.severity], a.kind, a.subject or "")))
+
+
+def to_record(alert: Alert) -> AlertRecord:
+    """The ``alerts`` topic record (CONTRACT.md section 3) for one lifecycle step."""
+    return AlertRecord(
+        alert_id=alert.alert_id,
+        account_id=alert.account_id,
+        kam_id=alert.kam_id,
+        kind=alert.kind,
+        severity=alert.severity,
+        status=alert.status,
+        subject=alert.subject,
+        reason=alert.reason,
+        raised_at=alert.raised_at,
+        resolved_at=alert.resolved_at,
+    )
+
+
+def from_record(record: AlertRecord) -> Alert:
+    """Rebuild an alert from its record (e.g. the worker's table of open alerts)."""
+    return Alert(
+        alert_id=record.alert_id,
+        account_id=record.account_id,
+        kam_id=record.kam_id,
+        kind=record.kind,
+        subject=record.subject,
+        severity=record.severity,
+        reason=record.reason,
+        raised_at=record.raised_at,
+        status=record.status,
+        resolved_at=record.resolved_at,
+    )

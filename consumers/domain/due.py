@@ -1,0 +1,125 @@
+"""When must an account be looked at again, if no event arrives?
+
+Decay happens while nothing arrives. Instead of scanning every account on
+every tick, the stream worker keeps a due-time index and re-evaluates an
+account at :func:`next_due`: the earliest moment its evaluation can raise or
+resolve an alert, change an alert's severity, or change its band.
+
+Two sources of such moments:
+
+* thresholds known exactly from the state (a decision maker crossing 1.5× and
+  3× cadence, a warm stakeholder cooling below the warm threshold, an order
+  gap reaching 2× the usual interval, an SLA falling due, a reorganisation
+  leaving its window, a fact stamped in the future becoming current), and
+* slow drifts of the score (decay, revenue windows sliding) that can cross a
+  band boundary anywhere: found by comparing the evaluation's *signature*
+  at the end of the window and bisecting to ``RESOLUTION``.
+
+The answer is never later than ``policy.max_recheck_hours`` after ``now``,
+a safety net for drifts the bisection cannot see (a change that happens and
+reverts within one window).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from consumers.domain.evaluate import Health, evaluate
+from consumers.domain.policy import DEFAULT_POLICY, Policy
+from consumers.domain.scoring import KEY_ROLES, live_orders, present, usual_order_interval
+from consumers.domain.state import AccountState
+from consumers.domain.warmth import silent_since, warm_until
+
+#: How precisely a drifting band change is located.
+RESOLUTION = timedelta(minutes=5)
+
+Signature = tuple[str, frozenset[tuple[str, str | None, str]]]
+
+
+def signature(health: Health) -> Signature:
+    """What a timer is for: the band and the set of (kind, subject, severity) conditions."""
+    return (health.band, frozenset((c.kind, c.subject, c.severity) for c in health.conditions))
+
+
+def next_due(
+    state: AccountState,
+    now: datetime,
+    policy: Policy = DEFAULT_POLICY,
+    health: Health | None = None,
+) -> datetime | None:
+    """The earliest time after ``now`` at which the evaluation can change, or None.
+
+    None means nothing in the state changes with time (no stakeholders,
+    orders, tickets or reorganisations). Pass ``health`` (the evaluation at
+    ``now``) to save one evaluation.
+    """
+    now = now.astimezone(UTC)
+    if not (state.stakeholders or state.orders or state.tickets or state.restructures):
+        return None
+    horizon = now + timedelta(hours=policy.max_recheck_hours)
+    exact = [t for t in thresholds(state, now, policy) if now < t <= horizon]
+    end = min(exact, default=horizon)
+    current = health if health is not None and health.as_of == now else evaluate(state, now, policy)
+    start_sig = signature(current)
+    # Just before ``end`` nothing has flipped yet: ``end`` itself (an exact
+    # threshold, or the recheck horizon) is the answer.
+    just_before = end - timedelta(microseconds=1)
+    if signature(evaluate(state, just_before, policy)) == start_sig:
+        return end
+    # Something drifts across a boundary before ``end``: find the first moment.
+    lo, hi = now, just_before
+    while hi - lo > RESOLUTION:
+        mid = lo + (hi - lo) / 2
+        if signature(evaluate(state, mid, policy)) == start_sig:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def thresholds(state: AccountState, now: datetime, policy: Policy) -> list[datetime]:
+    """Moments after ``now`` known in advance at which a rule's outcome can flip."""
+    a = policy.alerts
+    found: list[datetime] = []
+    drop_window = timedelta(days=a.health_drop_window_days)
+    change_window = timedelta(days=a.key_change_window_days)
+    fade = timedelta(days=policy.stability.fade_days)
+    for person in state.stakeholders.values():
+        role = person.current_role
+        if role in KEY_ROLES and present(person, now):
+            cadence = timedelta(days=policy.warmth.cadence_days[role])
+            start = silent_since(person, now)
+            found += [start + a.cooling_warning_ratio * cadence]
+            found += [start + a.cooling_critical_ratio * cadence]
+        cools = warm_until(person, now, policy)
+        if cools is not None:
+            found.append(cools)
+        for step in person.reorg:
+            found += [step.at, step.at + change_window, step.at + fade]
+        for point in person.touchpoints:
+            if point.at > now:
+                found.append(point.at)
+        if person.status is not None:
+            found.append(person.status.at)
+        found.append(person.known_since)
+    for r in state.restructures:
+        found += [r.at, r.at + fade]
+    for ticket in state.tickets.values():
+        for reg in (ticket.opened, ticket.status, ticket.escalated, ticket.severity_change):
+            if reg is not None:
+                found += [reg.at, reg.at + drop_window]
+        if ticket.opened is not None and ticket.opened.value.sla_due_at is not None:
+            found.append(ticket.opened.value.sla_due_at)
+    orders = live_orders(state, now)
+    interval = usual_order_interval(orders, now, policy)
+    if interval is not None:
+        last = orders[-1][0]
+        found += [
+            last + timedelta(days=a.order_gap_warning_ratio * interval),
+            last + timedelta(days=a.order_gap_critical_ratio * interval),
+        ]
+    for order in state.orders.values():
+        for stamp in (order.placed, order.cancelled):
+            if stamp is not None and stamp.at > now:
+                found.append(stamp.at)
+    return [t for t in found if t > now]

@@ -1,0 +1,97 @@
+"""Evaluate an account at a clock time: score, band, components, drivers and conditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from consumers.domain.policy import DEFAULT_POLICY, Policy
+from consumers.domain.rules import Condition, conditions
+from consumers.domain.scoring import Components, Driver, Scored, score
+from consumers.domain.state import AccountState
+from schemas.outputs import Driver as DriverRecord
+from schemas.outputs import HealthComponents, HealthSnapshot
+
+#: Drivers shown in a snapshot: the few factors that moved the score most.
+DRIVERS_SHOWN = 5
+#: Penalties smaller than this many points are not worth a KAM's attention.
+DRIVER_MIN_POINTS = 0.5
+
+
+@dataclass(frozen=True)
+class Health:
+    """One evaluation of an account: what the ``account-health`` topic carries, and more.
+
+    ``conditions`` are the alerts that should be open now (see alerts.py);
+    ``baseline_score`` is the score the same state gave at the start of the
+    health-drop window (None when the account is younger than that window).
+    """
+
+    account_id: str
+    kam_id: str | None
+    as_of: datetime
+    score: float
+    band: str
+    components: Components
+    drivers: tuple[Driver, ...]
+    conditions: tuple[Condition, ...]
+    baseline_score: float | None
+
+    @property
+    def top_drivers(self) -> tuple[Driver, ...]:
+        """The drivers worth showing, most negative first."""
+        shown = [d for d in self.drivers if d.impact <= -DRIVER_MIN_POINTS]
+        return tuple(shown[:DRIVERS_SHOWN])
+
+
+def evaluate(state: AccountState, now: datetime, policy: Policy = DEFAULT_POLICY) -> Health:
+    """Score ``state`` at clock time ``now`` and find the alert conditions that hold."""
+    now = now.astimezone(UTC)
+    scored = score(state, now, policy)
+    baseline = _baseline(state, now, policy)
+    return Health(
+        account_id=state.account_id,
+        kam_id=state.kam_id,
+        as_of=now,
+        score=scored.score,
+        band=scored.band,
+        components=scored.components,
+        drivers=scored.drivers,
+        conditions=conditions(state, now, policy, scored, baseline),
+        baseline_score=None if baseline is None else baseline.score,
+    )
+
+
+def _baseline(state: AccountState, now: datetime, policy: Policy) -> Scored | None:
+    then = now - timedelta(days=policy.alerts.health_drop_window_days)
+    if state.first_seen is None or state.first_seen > then:
+        return None
+    # The same state read as of two weeks ago: facts stamped later are ignored.
+    return score(state, then, policy)
+
+
+def to_snapshot(health: Health) -> HealthSnapshot:
+    """The ``account-health`` record (CONTRACT.md section 3) for an evaluation."""
+    c = health.components
+    return HealthSnapshot(
+        account_id=health.account_id,
+        score=health.score,
+        band=health.band,
+        components=HealthComponents(
+            relationship=c.relationship,
+            commercial=c.commercial,
+            support=c.support,
+            stability=c.stability,
+        ),
+        drivers=[
+            DriverRecord(factor=d.factor, impact=d.impact, text=d.text) for d in health.top_drivers
+        ],
+        as_of=health.as_of,
+    )
+
+
+def snapshot_changed(previous: HealthSnapshot | None, current: HealthSnapshot) -> bool:
+    """True when a snapshot is worth publishing: anything but ``as_of`` differs."""
+    if previous is None:
+        return True
+    return previous.model_dump(exclude={"as_of"}) != current.model_dump(exclude={"as_of"})
