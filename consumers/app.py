@@ -21,8 +21,8 @@ def create_app(settings: Settings) -> faust.App:
     config: dict[str, Any] = faust_broker_config(settings)
     app = faust.App(
         f"{settings.topic_prefix}{WORKER_APP_ID}",
-        # Topics are created by keypulse (contract partition counts), not by Faust.
-        topic_allow_declare=False,
+        # The contract topics already exist (ensure_topics, before start); Faust
+        # only declares its own internal topics (changelogs, repartitions).
         topic_partitions=settings.topic_partitions,
         datadir=str(settings.data_dir / "worker"),
         web_host="127.0.0.1",

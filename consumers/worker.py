@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from consumers.app import create_app
 from services.settings import Settings
+from services.topic_admin import ensure_topics, wait_for_broker
 
 
 def run_worker(settings: Settings) -> None:
@@ -13,6 +15,10 @@ def run_worker(settings: Settings) -> None:
     from faust.worker import Worker
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Idempotent: with several replicas the first one creates, the rest check
+    # the partition counts that co-partitioning relies on.
+    wait_for_broker(settings.bootstrap_servers, deadline=time.monotonic() + 60)
+    ensure_topics(settings.bootstrap_servers, settings.topics.specs())
     app = create_app(settings)
     worker = Worker(app, loglevel=settings.log_level.upper(), quiet=True)
     logging.getLogger("keypulse").info("stream worker starting on %s", settings.bootstrap_servers)

@@ -73,6 +73,10 @@ class TopicRegistry:
         """Return the broker-side name of a contract topic."""
         return f"{self.prefix}{topic.value}"
 
+    def name_of(self, logical: str) -> str:
+        """Return the broker-side name of a contract topic given by its contract name."""
+        return self.name(TopicName(logical))
+
     def for_event_type(self, event_type: str) -> str:
         """Return the broker-side input topic that carries ``event_type``."""
         try:

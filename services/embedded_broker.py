@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import IO
 
 from services.errors import BrokerUnavailable, EmbeddedBrokerError
-from services.process import spawn, terminate
+from services.process import port_is_free, spawn, terminate
 from services.settings import EMBEDDED_HOST, Settings
 from services.topic_admin import ensure_topics, wait_for_broker
 
@@ -68,6 +68,11 @@ class EmbeddedBroker:
         if self._proc is not None:
             raise EmbeddedBrokerError("the embedded broker is already running")
         binary = resolve_tansu_binary(self.settings)
+        if not port_is_free(EMBEDDED_HOST, self.port):
+            raise EmbeddedBrokerError(
+                f"port {self.port} is already in use: another broker (or program) holds it; "
+                "stop it or set KEYPULSE_EMBEDDED_BROKER_PORT"
+            )
         url = f"tcp://{self.bootstrap_servers}"
         self._proc = spawn(
             [

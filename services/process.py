@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -68,3 +69,18 @@ def terminate(proc: subprocess.Popen[bytes], grace_seconds: float = 8.0) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
     return proc.wait()
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a TCP server could bind ``host:port`` now.
+
+    Checked before starting a server because Tansu binds with SO_REUSEPORT:
+    a second broker on a taken port would start and silently share it.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host or "0.0.0.0", port))
+        except OSError:
+            return False
+    return True

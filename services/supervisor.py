@@ -12,7 +12,6 @@ import collections
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ from types import FrameType
 from typing import IO
 
 from services.errors import ConfigurationError, KeypulseError
-from services.process import spawn, terminate
+from services.process import port_is_free, spawn, terminate
 from services.settings import Settings
 
 #: How many of a child's last log lines are shown when it dies.
@@ -78,17 +77,6 @@ class Child:
         return None if self.proc is None else self.proc.poll()
 
 
-def port_is_free(host: str, port: int) -> bool:
-    """Whether a TCP server could bind ``host:port`` now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host or "0.0.0.0", port))
-        except OSError:
-            return False
-    return True
-
-
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "services.cli", *args]
 
@@ -115,7 +103,8 @@ class Supervisor:
         out: IO[str] = sys.stdout,
     ) -> None:
         self.settings = settings
-        self.env = dict(env)
+        # Unbuffered: a child killed abruptly must still have shown its last lines.
+        self.env = {**env, "PYTHONUNBUFFERED": "1"}
         self.demo = demo
         self.out = out
         self.log_dir = settings.data_dir / "logs"
@@ -262,6 +251,9 @@ class Supervisor:
         self._say(f"\n{child.name} exited with code {child.exit_code()}; its last log lines:")
         for line in child.tail:
             self._say(f"  | {line}")
+        if not child.tail:
+            self._say("  | (it printed nothing)")
+        self._say(f"full log: {child.log_path}")
         self._say("stopping keypulse")
         return 1
 

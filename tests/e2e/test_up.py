@@ -1,0 +1,99 @@
+"""``keypulse up``: the stack starts, answers, and stops without leaving anything behind."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.process import terminate
+from tests.support.processes import pids_mentioning
+from tests.support.waiting import wait_for
+
+
+class Stack:
+    """A running ``keypulse up`` and what it printed."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.api = f"http://127.0.0.1:{env['KEYPULSE_API_PORT']}"
+        self.marker = env["KEYPULSE_DATA_DIR"]
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "up", "--no-demo"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def get(self, path: str) -> tuple[int, dict[str, object]]:
+        with urllib.request.urlopen(f"{self.api}{path}", timeout=5) as resp:  # noqa: S310
+            return resp.status, json.loads(resp.read())
+
+    def wait_running(self) -> None:
+        def running() -> bool:
+            assert self.proc.poll() is None, f"keypulse up exited:\n{self.output()}"
+            return "keypulse is running" in self.output()
+
+        wait_for(running, timeout=120, what="keypulse up to report it is running")
+
+    def children(self) -> list[int]:
+        # Every child inherits KEYPULSE_DATA_DIR; tansu is found by its port.
+        broker = f"tcp://127.0.0.1:{self.env['KEYPULSE_EMBEDDED_BROKER_PORT']}"
+        pids = set(pids_mentioning(self.marker)) | set(pids_mentioning(broker))
+        return sorted(pids - {self.proc.pid})
+
+
+@pytest.fixture
+def stack(keypulse_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
+    running = Stack(keypulse_env, tmp_path / "up.log")
+    try:
+        yield running
+    finally:
+        terminate(running.proc, grace_seconds=30)
+
+
+def test_up_serves_health_and_sigterm_leaves_no_process(stack: Stack) -> None:
+    stack.wait_running()
+    assert stack.get("/healthz") == (200, {"status": "ok"})
+    assert stack.get("/readyz") == (200, {"status": "ok", "broker": "ok"})
+    assert "admin" in stack.output()  # demo tokens are printed
+    assert len(stack.children()) >= 4  # broker wrapper, tansu, worker, api
+
+    stack.proc.send_signal(signal.SIGTERM)
+    assert stack.proc.wait(timeout=30) == 0
+    wait_for(lambda: stack.children() == [], timeout=15, what="every child to exit")
+
+
+def test_a_dying_child_stops_up_with_its_last_log_lines(stack: Stack) -> None:
+    stack.wait_running()
+    worker = wait_for(
+        lambda: [
+            p for p in stack.children() if b"worker" in Path(f"/proc/{p}/cmdline").read_bytes()
+        ],
+        timeout=10,
+        what="the worker process",
+    )
+    subprocess.run(["kill", "-9", str(worker[0])], check=True)
+    assert stack.proc.wait(timeout=30) == 1
+    out = stack.output()
+    assert "worker exited with code -9; its last log lines:" in out
+    assert "  | " in out
+    wait_for(lambda: stack.children() == [], timeout=15, what="the other children to exit")
+
+
+def test_sigkill_of_up_leaves_no_orphan(stack: Stack) -> None:
+    stack.wait_running()
+    stack.proc.send_signal(signal.SIGKILL)
+    stack.proc.wait(timeout=10)
+    wait_for(lambda: stack.children() == [], timeout=20, what="children to die with their parent")
