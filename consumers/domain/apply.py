@@ -25,12 +25,12 @@ from consumers.domain.state import (
     TOUCHPOINTS_PER_KIND,
     AccountFacts,
     AccountState,
-    KamSpan,
     Order,
     OrderFacts,
     Reg,
     ReorgStep,
     Restructure,
+    Span,
     Stakeholder,
     Ticket,
     TicketFacts,
@@ -107,12 +107,10 @@ def _fold(state: AccountState, event: BaseEvent, at: datetime) -> AccountState:
             ),
             currency=event.currency,
         )
-        span = state.kams.get(event.kam_id)
-        span = KamSpan(at, at) if span is None else KamSpan(min(span.first, at), max(span.last, at))
         return replace(
             state,
             info=newer(state.info, Reg(facts, at, eid)),
-            kams={**state.kams, event.kam_id: span},
+            kams={**state.kams, event.kam_id: _widen(state.kams.get(event.kam_id), at)},
         )
     if isinstance(event, StakeholderUpserted):
         return _person(
@@ -125,6 +123,7 @@ def _fold(state: AccountState, event: BaseEvent, at: datetime) -> AccountState:
                 title=newer(s.title, Reg(event.title, at, eid)),
                 department=newer(s.department, Reg(event.department, at, eid)),
                 role=newer(s.role, Reg(str(event.role), at, eid)),
+                crm_roles={**s.crm_roles, event.role: _widen(s.crm_roles.get(event.role), at)},
             ),
         )
     if isinstance(event, ContactLogged):
@@ -232,6 +231,10 @@ def _fold(state: AccountState, event: BaseEvent, at: datetime) -> AccountState:
             lambda t: replace(t, status=newer(t.status, Reg(value, at, eid))),
         )
     raise DomainError(f"no rule to apply event type {type(event).__name__}")
+
+
+def _widen(span: Span | None, at: datetime) -> Span:
+    return Span(at, at) if span is None else span.widen(at)
 
 
 def _person(

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from consumers.domain.alerts import SEVERITY_RANK, Alert
 from consumers.domain.evaluate import Health
 from consumers.domain.policy import DEFAULT_POLICY, Policy
-from consumers.domain.scoring import ROLE_LABEL, present, whole_days
+from consumers.domain.scoring import ROLE_LABEL, n_days, present, whole_days
 from consumers.domain.state import AccountState
 from consumers.domain.warmth import silent_since, warmth
 
@@ -121,7 +121,7 @@ def _action_for(state: AccountState, health: Health, alert: Alert, policy: Polic
     name = person.display_name if person is not None else (alert.subject or "")
     if alert.kind == "stakeholder_cooling" and person is not None:
         days = whole_days(silent_since(person, now), now)
-        return f"Call {name} ({ROLE_LABEL[person.current_role]}, silent {days} days)"
+        return f"Call {name} ({ROLE_LABEL[person.current_role]}, silent {n_days(days)})"
     if alert.kind == "champion_left":
         return f"Find and win a new champion to replace {name}"
     if alert.kind == "decision_maker_changed":

@@ -19,6 +19,7 @@ from consumers.domain.scoring import (
     ROLE_LABEL,
     Scored,
     live_orders,
+    n_days,
     open_tickets,
     present,
     role_before,
@@ -84,7 +85,7 @@ def _cooling(people: list[Stakeholder], now: datetime, policy: Policy) -> list[C
         contacted = last_contact(p, now) is not None
         what = "No contact with" if contacted else "Not yet in contact with"
         reason = (
-            f"{what} {ROLE_LABEL[role]} {p.display_name} for {int(silent)} days "
+            f"{what} {ROLE_LABEL[role]} {p.display_name} for {n_days(int(silent))} "
             f"(expected every {cadence:.0f} days)"
         )
         since = start + timedelta(days=a.cooling_warning_ratio * cadence)
@@ -133,7 +134,7 @@ def _champion_left(
         days = whole_days(step.at, now)
         how = "left the company" if step.kind == "left" else "moved to another role"
         reason = (
-            f"Champion {person.display_name} {how} {days} days ago; no new champion engaged yet"
+            f"Champion {person.display_name} {how} {n_days(days)} ago; no new champion engaged yet"
         )
         found.append(Condition("champion_left", person.stakeholder_id, "critical", reason, step.at))
     return found
@@ -161,7 +162,7 @@ def _decision_maker_changed(
         else:
             tail = "no decision maker is known now"
             severity = "critical"
-        reason = f"Decision maker {person.display_name} {how} {days} days ago; {tail}"
+        reason = f"Decision maker {person.display_name} {how} {n_days(days)} ago; {tail}"
         found.append(
             Condition("decision_maker_changed", person.stakeholder_id, severity, reason, step.at)
         )
@@ -175,7 +176,9 @@ def _decision_maker_changed(
         if seen is not None and seen >= started:
             continue  # engaged since taking the role
         days = whole_days(started, now)
-        reason = f"{p.display_name} became decision maker {days} days ago and has not been met yet"
+        reason = (
+            f"{p.display_name} became decision maker {n_days(days)} ago and has not been met yet"
+        )
         found.append(
             Condition("decision_maker_changed", p.stakeholder_id, "warning", reason, started)
         )
@@ -244,7 +247,7 @@ def _health_drop(
     if drop < a.health_drop_points and not band_drop:
         return []
     days = int(a.health_drop_window_days)
-    reason = f"Health fell from {baseline.score:.0f} to {scored.score:.0f} in {days} days"
+    reason = f"Health fell from {baseline.score:.0f} to {scored.score:.0f} in {n_days(days)}"
     if band_drop:
         reason += f" ({baseline.band.replace('_', ' ')} → {scored.band.replace('_', ' ')})"
     if scored.drivers:
@@ -286,6 +289,9 @@ def _order_gap(state: AccountState, now: datetime, policy: Policy) -> list[Condi
     if gap < a.order_gap_warning_ratio * interval:
         return []
     severity = "critical" if gap >= a.order_gap_critical_ratio * interval else "warning"
-    reason = f"No order for {int(gap)} days; this account usually orders every {interval:.0f} days"
+    reason = (
+        f"No order for {n_days(int(gap))}; "
+        f"this account usually orders every {n_days(round(interval))}"
+    )
     since = last + timedelta(days=a.order_gap_warning_ratio * interval)
     return [Condition("order_gap", None, severity, reason, since)]

@@ -89,12 +89,16 @@ def present(person: Stakeholder, now: datetime) -> bool:
 
 def role_before(person: Stakeholder, step: ReorgStep) -> str:
     """The role a stakeholder had just before a reorganisation step."""
-    candidates = [(s.stamp, s.role) for s in person.reorg if s.stamp < step.stamp and s.role]
-    if person.role is not None and person.role.stamp < step.stamp:
-        candidates.append((person.role.stamp, person.role.value))
+    candidates: list[tuple[datetime, str]] = [
+        (s.at, s.role) for s in person.reorg if s.stamp < step.stamp and s.role
+    ]
+    for role, span in person.crm_roles.items():
+        if span.first < step.at:
+            # the newest CRM assertion of this role before the step
+            candidates.append((span.last if span.last < step.at else span.first, role))
     if not candidates:
         return person.current_role
-    return str(max(candidates)[1])
+    return max(candidates)[1]
 
 
 def live_orders(state: AccountState, now: datetime) -> list[tuple[datetime, str, float]]:
@@ -192,6 +196,11 @@ def money(amount: float, currency: str | None) -> str:
     return f"{amount:,.0f}{unit}"
 
 
+def n_days(n: int) -> str:
+    """'1 day', '52 days'."""
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
 def whole_days(earlier: datetime, later: datetime) -> int:
     """Whole days elapsed, as a KAM would count them."""
     return max(0, int(days_between(earlier, later)))
@@ -239,12 +248,14 @@ def _person_line(person: Stakeholder, now: datetime, policy: Policy) -> tuple[st
     seen = last_contact(person, now)
     if seen is None:
         days = whole_days(silent_since(person, now), now)
-        return f"{label.capitalize()} {person.display_name} not contacted yet ({days} days)", 0.0
+        return f"{label.capitalize()} {person.display_name} not contacted yet ({n_days(days)})", 0.0
     days = whole_days(seen, now)
     cadence = policy.warmth.cadence_days[person.current_role]
     if days >= cadence:
-        return f"No contact with {label} {person.display_name} for {days} days", float(days)
-    return f"{label.capitalize()} {person.display_name}: last contact {days} days ago", float(days)
+        return f"No contact with {label} {person.display_name} for {n_days(days)}", float(days)
+    return f"{label.capitalize()} {person.display_name}: last contact {n_days(days)} ago", float(
+        days
+    )
 
 
 def _relationship(state: AccountState, now: datetime, policy: Policy) -> list[Driver]:
@@ -332,8 +343,8 @@ def _commercial(state: AccountState, now: datetime, policy: Policy) -> list[Driv
         share = min(1.0, max(0.0, (ratio - 1) / span))
         if share > 0:
             text = (
-                f"No order for {int(gap)} days; this account usually orders "
-                f"every {interval:.0f} days"
+                f"No order for {n_days(int(gap))}; this account usually orders "
+                f"every {n_days(round(interval))}"
             )
             drivers.append(Driver("order_cadence", -w.order_cadence * share, text, "commercial"))
     return drivers
@@ -403,20 +414,21 @@ def shocks(state: AccountState, now: datetime, policy: Policy) -> list[Shock]:
             name = person.display_name
             if step.kind == "left":
                 key = before in KEY_ROLES
-                text = f"{ROLE_LABEL[before].capitalize()} {name} left {days} days ago"
+                text = f"{ROLE_LABEL[before].capitalize()} {name} left {n_days(days)} ago"
                 weight = s.key_left if key else s.other_left
             elif step.kind == "role_changed":
                 new = step.role or "user"
                 key = before in KEY_ROLES or new in KEY_ROLES
                 text = (
-                    f"{name} moved from {ROLE_LABEL[before]} to {ROLE_LABEL[new]} {days} days ago"
+                    f"{name} moved from {ROLE_LABEL[before]} to {ROLE_LABEL[new]} "
+                    f"{n_days(days)} ago"
                 )
                 weight = s.key_role_change if key else s.other_role_change
             else:
                 new = step.role or "user"
                 if new not in KEY_ROLES:
                     continue
-                text = f"{name} joined as {ROLE_LABEL[new]} {days} days ago"
+                text = f"{name} joined as {ROLE_LABEL[new]} {n_days(days)} ago"
                 weight = s.key_joined
             found.append(Shock(f"reorg_{step.kind}:{sid}:{step.event_id}", step.at, weight, text))
     for r in state.restructures:
@@ -436,7 +448,7 @@ def shocks(state: AccountState, now: datetime, policy: Policy) -> list[Shock]:
                 f"restructure:{r.event_id}",
                 r.at,
                 min(1.0, s.unit_restructured + s.unit_key_affected * key_hit),
-                f"Unit {r.unit} restructured {days} days ago{extra}",
+                f"Unit {r.unit} restructured {n_days(days)} ago{extra}",
             )
         )
     return found
@@ -466,6 +478,7 @@ __all__ = [
     "Scored",
     "TicketView",
     "live_orders",
+    "n_days",
     "open_tickets",
     "present",
     "role_before",

@@ -116,6 +116,9 @@ class Stakeholder:
     status: Reg[str] | None = None  # "active" (joined) or "left"
     touchpoints: tuple[Touchpoint, ...] = ()  # newest first
     reorg: tuple[ReorgStep, ...] = ()  # newest first
+    # Roles as the CRM asserted them, each with its first and last upsert:
+    # daily CRM syncs must not hide what role someone had before a reorg.
+    crm_roles: Mapping[str, Span] = field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
@@ -208,11 +211,21 @@ class AccountFacts:
 
 
 @dataclass(frozen=True)
-class KamSpan:
-    """The first and last upsert that named a KAM as owner (used to see handovers)."""
+class Span:
+    """The first and last time a value was asserted (min and max: order-insensitive)."""
 
     first: datetime
     last: datetime
+
+    def widen(self, at: datetime) -> Span:
+        """The span that also covers ``at``."""
+        if self.first <= at <= self.last:
+            return self
+        return Span(min(self.first, at), max(self.last, at))
+
+
+#: The first and last upsert that named a KAM as owner (used to see handovers).
+KamSpan = Span
 
 
 @dataclass(frozen=True)
@@ -381,6 +394,7 @@ def _stakeholder_to_dict(s: Stakeholder) -> dict[str, Any]:
         "status": _reg(s.status),
         "tp": [[_t(t.at), t.event_id, t.channel, int(t.negative)] for t in s.touchpoints],
         "reorg": [[_t(r.at), r.event_id, r.kind, r.role] for r in s.reorg],
+        "crm": {k: [_t(v.first), _t(v.last)] for k, v in sorted(s.crm_roles.items())},
     }
 
 
@@ -395,4 +409,5 @@ def _stakeholder_from_dict(stakeholder_id: str, d: Mapping[str, Any]) -> Stakeho
         status=_preg(d["status"]),
         touchpoints=tuple(Touchpoint(_pt(a), e, c, bool(n)) for a, e, c, n in d["tp"]),
         reorg=tuple(ReorgStep(_pt(a), e, k, r) for a, e, k, r in d["reorg"]),
+        crm_roles={k: Span(_pt(a), _pt(b)) for k, (a, b) in d["crm"].items()},
     )

@@ -8,6 +8,10 @@ from typing import Any
 
 import pytest
 
+from consumers.domain.alerts import Alert, AlertChanges, reconcile
+from consumers.domain.apply import apply, fold_events
+from consumers.domain.evaluate import Health, evaluate
+from consumers.domain.policy import DEFAULT_POLICY, Policy
 from schemas.events import (
     AccountUpserted,
     BaseEvent,
@@ -155,3 +159,41 @@ class Events:
 def ev() -> Events:
     """A fresh event builder for account ``acme``."""
     return Events()
+
+
+class Timeline:
+    """An account moving through time as the stream worker would drive it.
+
+    ``add`` applies events; ``check(d)`` evaluates at day ``d`` and reconciles
+    the open alerts, returning what changed — the alert lifecycle a KAM sees.
+    """
+
+    def __init__(self, events: list[BaseEvent], policy: Policy = DEFAULT_POLICY) -> None:
+        self.state = fold_events("acme", events)
+        self.policy = policy
+        self.open: tuple[Alert, ...] = ()
+        self.health: Health | None = None
+
+    def add(self, *events: BaseEvent) -> None:
+        for e in events:
+            self.state = apply(self.state, e)
+
+    def check(self, d: float) -> AlertChanges:
+        self.health = evaluate(self.state, T0 + timedelta(days=d), self.policy)
+        changes = reconcile(self.open, self.health)
+        self.open = changes.open
+        return changes
+
+    def open_keys(self) -> set[tuple[str, str | None]]:
+        return {a.key for a in self.open}
+
+    def alert(self, kind: str, subject: str | None = None) -> Alert:
+        found = [a for a in self.open if a.key == (kind, subject)]
+        assert found, f"no open {kind} alert for {subject}; open: {sorted(self.open_keys())}"
+        return found[0]
+
+
+@pytest.fixture
+def timeline() -> type[Timeline]:
+    """The Timeline class, to drive an account through time in a test."""
+    return Timeline
