@@ -18,9 +18,18 @@ import itertools
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from consumers.domain.policy import Policy
-from consumers.domain.state import AccountState, Order, ReorgStep, Stakeholder, Ticket
+from consumers.domain.state import (
+    TICKET_HORIZON,
+    AccountState,
+    Order,
+    Reg,
+    ReorgStep,
+    Stakeholder,
+    Ticket,
+)
 from consumers.domain.warmth import (
     DAY,
     days_between,
@@ -28,6 +37,8 @@ from consumers.domain.warmth import (
     silent_since,
     warmth,
 )
+
+V = TypeVar("V")
 
 KEY_ROLES = ("decision_maker", "champion")
 ROLE_LABEL = {
@@ -133,11 +144,19 @@ class TicketView:
 
 def open_ticket(ticket: Ticket, now: datetime) -> TicketView | None:
     """The ticket if it is open at ``now``, else None."""
-    status = ticket.status if ticket.status is not None and ticket.status.at <= now else None
-    esc = ticket.escalated if ticket.escalated is not None and ticket.escalated.at <= now else None
-    opened = ticket.opened if ticket.opened is not None and ticket.opened.at <= now else None
+    # Facts older than the ticket horizon are forgotten here exactly as
+    # retention forgets them, so that pruning never changes an evaluation.
+    floor = now - TICKET_HORIZON
+
+    def seen(reg: Reg[V] | None) -> Reg[V] | None:
+        return reg if reg is not None and floor <= reg.at <= now else None
+
+    status, esc, opened = seen(ticket.status), seen(ticket.escalated), seen(ticket.opened)
+    resolved_later = (
+        ticket.status is not None and ticket.status.at > now and ticket.status.value == "resolved"
+    )
     if status is None:
-        if ticket.status is not None and ticket.status.value == "resolved" and opened is not None:
+        if resolved_later and opened is not None:
             is_open, since = True, opened.at  # resolved only later than now
         elif esc is not None:
             is_open, since = True, esc.at
@@ -153,8 +172,8 @@ def open_ticket(ticket: Ticket, now: datetime) -> TicketView | None:
         return None
     severity = opened.value.severity if opened is not None else "P3"
     changed_at = None
-    change = ticket.severity_change
-    if change is not None and change.at <= now and (opened is None or change.stamp > opened.stamp):
+    change = seen(ticket.severity_change)
+    if change is not None and (opened is None or change.stamp > opened.stamp):
         severity, changed_at = change.value, change.at
     return TicketView(
         ticket_id=ticket.ticket_id,

@@ -10,8 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consumers.domain.apply import apply, fold_events
+from consumers.domain.alerts import open_alerts_for
+from consumers.domain.apply import apply, apply_all, fold_events
+from consumers.domain.due import next_due
 from consumers.domain.errors import DomainError, StateFormatError
+from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.state import (
     ORDERS_KEPT,
     TOUCHPOINTS_PER_KIND,
@@ -219,3 +222,102 @@ def test_unknown_stored_format_is_refused() -> None:
         state_from_dict({"v": 99, "account_id": "acme"})
     with pytest.raises(StateFormatError):
         state_from_dict({"v": 1})
+
+
+# --- evaluation is order-insensitive too, and monotone where it must be ----------------------
+
+NOWS = [BASE + timedelta(days=d) for d in (30, 200, 420, 650)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrivals(), st.sampled_from(NOWS))
+def test_any_order_and_duplicates_give_the_same_health_and_alerts(
+    case: tuple[list[BaseEvent], list[BaseEvent]], now: datetime
+) -> None:
+    events, arrival = case
+    a = fold_events("acme", sorted(events, key=lambda e: (e.occurred_at, e.event_id)))
+    b = fold_events("acme", arrival)
+    ha, hb = evaluate(a, now), evaluate(b, now)
+    assert to_snapshot(ha) == to_snapshot(hb)
+    assert open_alerts_for(ha) == open_alerts_for(hb)
+    assert next_due(a, now) == next_due(b, now)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    event_sets(),
+    st.sampled_from(["anna", "ben"]),
+    st.sampled_from(["decision_maker", "champion"]),
+    st.sampled_from(["meeting", "call", "email"]),
+    st.integers(0, 60),
+)
+def test_a_more_recent_contact_with_a_key_stakeholder_never_lowers_relationship(
+    events: list[BaseEvent], sid: str, role: str, channel: str, days_ago: int
+) -> None:
+    now = BASE + timedelta(days=620)
+    state = apply(
+        fold_events("acme", events),
+        validate_event(
+            {
+                "type": "stakeholder.upserted",
+                "event_id": "z-role",
+                "account_id": "acme",
+                "occurred_at": (now + timedelta(days=1)).isoformat(),
+                "stakeholder_id": sid,
+                "name": sid.title(),
+                "role": role,
+            }
+        ),
+    )
+    before = evaluate(state, now).components.relationship
+    contact = validate_event(
+        {
+            "type": "contact.logged",
+            "event_id": "z-contact",
+            "account_id": "acme",
+            "occurred_at": (now - timedelta(days=days_ago)).isoformat(),
+            "stakeholder_id": sid,
+            "channel": channel,
+            "direction": "outbound",
+        }
+    )
+    after = evaluate(apply(state, contact), now).components.relationship
+    assert after >= before
+
+
+@settings(max_examples=150, deadline=None)
+@given(event_sets(), st.integers(0, 60), st.booleans())
+def test_an_extra_open_p1_never_raises_support(
+    events: list[BaseEvent], days_ago: int, escalated: bool
+) -> None:
+    now = BASE + timedelta(days=620)
+    state = fold_events("acme", events)
+    opened_at = now - timedelta(days=days_ago)
+    extra = [
+        validate_event(
+            {
+                "type": "ticket.opened",
+                "event_id": "z-p1",
+                "account_id": "acme",
+                "occurred_at": opened_at.isoformat(),
+                "ticket_id": "z-ticket",
+                "severity": "P1",
+            }
+        )
+    ]
+    if escalated:
+        extra.append(
+            validate_event(
+                {
+                    "type": "ticket.escalated",
+                    "event_id": "z-esc",
+                    "account_id": "acme",
+                    "occurred_at": opened_at.isoformat(),
+                    "ticket_id": "z-ticket",
+                }
+            )
+        )
+    before = evaluate(state, now)
+    after = evaluate(apply_all(state, extra), now)
+    assert after.components.support <= before.components.support
+    assert after.score <= before.score
