@@ -197,3 +197,9 @@ class Timeline:
 def timeline() -> type[Timeline]:
     """The Timeline class, to drive an account through time in a test."""
     return Timeline
+
+
+@pytest.fixture
+def events_for() -> type[Events]:
+    """The Events class, to build events for further accounts: ``events_for("globex")``."""
+    return Events

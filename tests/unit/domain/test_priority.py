@@ -1,0 +1,109 @@
+"""A KAM's queue: ranking by value × risk × urgency, and a concrete next action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from consumers.domain.alerts import Alert, open_alerts_for
+from consumers.domain.apply import fold_events
+from consumers.domain.evaluate import Health, evaluate
+from consumers.domain.priority import account_priority, handover, next_action, rank_queue
+from consumers.domain.state import AccountState
+
+pytestmark = pytest.mark.unit
+
+View = tuple[AccountState, Health, tuple[Alert, ...]]
+
+
+def view(ev: Any, events: list[Any], day: float) -> View:
+    state = fold_events(ev.account_id, events)
+    health = evaluate(state, ev.at(day))
+    return state, health, open_alerts_for(health)
+
+
+def people(ev: Any) -> list[Any]:
+    return [
+        ev.person(0, "anna", "Anna Berg", "decision_maker", "Procurement"),
+        ev.person(0, "ben", "Ben Ortiz", "champion", "Engineering"),
+        ev.person(0, "cara", "Cara Lind", "influencer", "Operations"),
+    ]
+
+
+def test_silent_decision_maker_gives_a_call_action(ev: Any) -> None:
+    events = [ev.account(0), *people(ev), ev.contact(0, "anna")]
+    events += [ev.contact(d, who, "meeting") for d in range(0, 53, 7) for who in ("ben", "cara")]
+    state, health, alerts = view(ev, events, 52)
+    assert next_action(state, health, alerts) == "Call Anna Berg (decision maker, silent 52 days)"
+
+
+def test_p1_ticket_comes_first_and_names_the_ticket(ev: Any) -> None:
+    events = [ev.account(0), *people(ev), ev.ticket(50, "T-123", "P1", "Line down")]
+    events += [
+        ev.contact(d, w, "meeting") for d in range(0, 53, 7) for w in ("anna", "ben", "cara")
+    ]
+    state, health, alerts = view(ev, events, 51)
+    assert next_action(state, health, alerts) == "Get P1 ticket T-123 resolved"
+
+
+def test_new_decision_maker_after_a_reorganisation(ev: Any) -> None:
+    events = [ev.account(0), *people(ev), ev.contact(1, "anna"), ev.contact(1, "ben")]
+    events += [ev.left(10, "anna"), ev.joined(11, "fred", "decision_maker", "Fred Noor")]
+    events += [ev.contact(11, "ben"), ev.contact(11, "cara")]
+    state, health, alerts = view(ev, events, 12)
+    assert next_action(state, health, alerts) == (
+        "Meet the new decision maker Fred Noor after the reorganisation"
+    )
+
+
+def test_handover_asks_the_new_kam_to_introduce_themselves(ev: Any) -> None:
+    events = [ev.account(0, kam="kam-anna"), *people(ev), ev.account(30, kam="kam-omar")]
+    events += [
+        ev.contact(d, w, "meeting") for d in range(0, 41, 7) for w in ("anna", "ben", "cara")
+    ]
+    events += [ev.order(d, f"o{d}", 100_000.0) for d in range(0, 41, 10)]
+    state, health, alerts = view(ev, events, 40)
+    assert handover(state) == ("kam-anna", ev.at(30))
+    assert alerts == ()
+    assert next_action(state, health, alerts) == (
+        "Handover from kam-anna: introduce yourself to decision maker Anna Berg"
+    )
+    # two months on the handover is history
+    state, health, alerts = view(ev, events, 95)
+    assert not next_action(state, health, alerts).startswith("Handover")
+
+
+def test_queue_ranks_a_troubled_strategic_account_above_a_quiet_standard_one(
+    ev: Any, events_for: Any
+) -> None:
+    trouble = [ev.account(0, tier="strategic"), *people(ev), ev.ticket(29, "T-1", "P1")]
+    trouble += [ev.contact(0, "anna"), ev.left(20, "ben")]
+    other = events_for("globex")
+    calm = [other.account(0, tier="standard", target=200_000.0, name="Globex")]
+    calm += [other.person(0, "gus", "Gus Hale", "decision_maker", "IT")]
+    calm += [other.contact(d, "gus") for d in range(0, 31, 10)]
+    queue = rank_queue([view(other, calm, 30), view(ev, trouble, 30)])
+    assert [(q.rank, q.account_id) for q in queue] == [(1, "acme"), (2, "globex")]
+    top = queue[0]
+    assert top.open_alerts >= 3
+    assert top.priority > queue[1].priority
+    assert top.health < queue[1].health
+    assert top.next_action == "Get P1 ticket T-1 resolved"
+
+
+def test_priority_grows_with_value_risk_and_urgency(ev: Any, events_for: Any) -> None:
+    base = [ev.account(0, tier="key", target=500_000.0), *people(ev), ev.contact(0, "anna")]
+    state, health, alerts = view(ev, base, 10)
+    p = account_priority(state, health, alerts)
+    # more value: strategic tier
+    richer = view(ev, [*base, ev.account(1, tier="strategic", target=500_000.0)], 10)
+    assert account_priority(*richer) > p
+    # more urgency: an extra open alert
+    assert account_priority(state, health, alerts) < account_priority(
+        state, health, (*alerts, *open_alerts_for(evaluate(state, ev.at(80))))
+    )
+    # more risk: the same account in worse health
+    later = evaluate(state, ev.at(40))
+    assert later.score < health.score
+    assert account_priority(state, later, alerts) > p
