@@ -18,7 +18,7 @@ def run_worker(settings: Settings) -> None:
     # Idempotent: with several replicas the first one creates, the rest check
     # the partition counts that co-partitioning relies on.
     wait_for_broker(settings.bootstrap_servers, deadline=time.monotonic() + 60)
-    ensure_topics(settings.bootstrap_servers, settings.topics.specs())
+    ensure_topics(settings.bootstrap_servers, settings.topics.all_specs())
     app = create_app(settings)
     worker = Worker(app, loglevel=settings.log_level.upper(), quiet=True)
     logging.getLogger("keypulse").info("stream worker starting on %s", settings.bootstrap_servers)

@@ -30,6 +30,14 @@ INPUT_TOPICS: tuple[TopicName, ...] = (
 )
 OUTPUT_TOPICS: tuple[TopicName, ...] = (TopicName.ALERTS, TopicName.ACCOUNT_HEALTH)
 
+class InternalTopic(StrEnum):
+    """keypulse's own topics between the worker, its KAM stage and the read-model sink."""
+
+    ACCOUNT_PROFILES = "keypulse-account-profiles"  # AccountProfile, key account_id
+    QUEUE_ENTRIES = "keypulse-queue-entries"  # QueueEntry, key kam_id (the repartition)
+    KAM_QUEUES = "keypulse-kam-queues"  # KamQueue, key kam_id
+
+
 #: Contract default partition counts.
 DEFAULT_PARTITIONS: dict[TopicName, int] = {
     **{name: 4 for name in INPUT_TOPICS},
@@ -57,7 +65,7 @@ TOPIC_FOR_TYPE: dict[str, TopicName] = {
 class TopicSpec:
     """A topic as it exists on the broker: full name and partition count."""
 
-    logical: TopicName
+    logical: TopicName | InternalTopic
     name: str
     partitions: int
 
@@ -69,8 +77,8 @@ class TopicRegistry:
     prefix: str = ""
     input_partitions: int = 4
 
-    def name(self, topic: TopicName) -> str:
-        """Return the broker-side name of a contract topic."""
+    def name(self, topic: TopicName | InternalTopic) -> str:
+        """Return the broker-side name of a contract or internal topic."""
         return f"{self.prefix}{topic.value}"
 
     def name_of(self, logical: str) -> str:
@@ -95,3 +103,11 @@ class TopicRegistry:
             count = default if topic is TopicName.DEADLETTER else self.input_partitions
             specs.append(TopicSpec(topic, self.name(topic), count))
         return specs
+
+    def internal_specs(self) -> list[TopicSpec]:
+        """keypulse's internal topics, with the input partition count."""
+        return [TopicSpec(t, self.name(t), self.input_partitions) for t in InternalTopic]
+
+    def all_specs(self) -> list[TopicSpec]:
+        """Every topic keypulse needs on the broker: contract and internal."""
+        return self.specs() + self.internal_specs()

@@ -90,7 +90,7 @@ class EmbeddedBroker:
         try:
             deadline = time.monotonic() + ready_timeout
             wait_for_broker(self.bootstrap_servers, deadline=deadline, alive=self._still_running)
-            ensure_topics(self.bootstrap_servers, self.settings.topics.specs())
+            ensure_topics(self.bootstrap_servers, self.settings.topics.all_specs())
         except (BrokerUnavailable, EmbeddedBrokerError):
             self.stop()
             raise

@@ -44,7 +44,7 @@ def test_contract_topics_exist_with_contract_partitions(embedded_broker: Embedde
         layout = {t["name"]: len(t["partitions"]) for t in admin.describe_topics()}
     finally:
         admin.close()
-    for spec in embedded_broker.settings.topics.specs():
+    for spec in embedded_broker.settings.topics.all_specs():
         assert layout[spec.name] == spec.partitions
 
 

@@ -32,7 +32,7 @@ def prefixed_settings(broker_settings: Settings, tmp_path: Path) -> Settings:
             "worker_web_port": free_port(),
         }
     )
-    ensure_topics(settings.bootstrap_servers, settings.topics.specs())
+    ensure_topics(settings.bootstrap_servers, settings.topics.all_specs())
     return settings
 
 

@@ -1,0 +1,82 @@
+"""Records on keypulse's internal topics: from the stream worker to its KAM stage and the sink.
+
+Not part of the public contract (CONTRACT.md names only the input and output
+topics); the SQL read models are built from these plus ``alerts`` and
+``account-health``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas._types import Identifier, Timestamp
+
+Warmth = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
+
+
+class StakeholderRecord(_Record):
+    """A stakeholder as the API's stakeholder list shows them."""
+
+    stakeholder_id: Identifier
+    name: str
+    role: str
+    title: str | None = None
+    department: str | None = None
+    status: Literal["active", "left"]
+    last_contact: Timestamp | None = None
+    warmth: Warmth
+
+
+class AccountProfile(_Record):
+    """Account master data and stakeholders, published when either changes."""
+
+    account_id: Identifier
+    name: str | None = None
+    tier: str | None = None
+    kam_id: str | None = None
+    parent_account_id: str | None = None
+    annual_revenue_target: float | None = None
+    currency: str | None = None
+    stakeholders: list[StakeholderRecord] = Field(default_factory=list)
+    as_of: Timestamp
+
+
+class QueueEntry(_Record):
+    """One account's line for its KAM's queue (keyed by kam_id: the repartition).
+
+    ``present`` is False when the account left this KAM (a handover).
+    """
+
+    kam_id: Identifier
+    account_id: Identifier
+    present: bool = True
+    priority: float = 0.0
+    health: float = Field(default=0.0, ge=0, le=100)
+    open_alerts: int = Field(default=0, ge=0)
+    next_action: str = ""
+    as_of: Timestamp
+
+
+class QueueItemRecord(_Record):
+    """One ranked line of a KAM's queue (CONTRACT.md section 4)."""
+
+    rank: int = Field(ge=1)
+    account_id: Identifier
+    priority: float
+    health: float = Field(ge=0, le=100)
+    open_alerts: int = Field(ge=0)
+    next_action: str
+
+
+class KamQueue(_Record):
+    """A KAM's whole ranked queue, published when it changes."""
+
+    kam_id: Identifier
+    items: list[QueueItemRecord]
+    as_of: Timestamp
