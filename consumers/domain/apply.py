@@ -55,7 +55,7 @@ from schemas.events import (
     UnitRestructured,
 )
 
-S = TypeVar("S", Touchpoint, ReorgStep, Restructure)
+S = TypeVar("S", ReorgStep, Restructure)
 V = TypeVar("V")
 
 
@@ -127,9 +127,7 @@ def _fold(state: AccountState, event: BaseEvent, at: datetime) -> AccountState:
             ),
         )
     if isinstance(event, ContactLogged):
-        point = Touchpoint(
-            at, eid, event.channel, event.sentiment is not None and event.sentiment < 0
-        )
+        point = Touchpoint(at, event.channel, event.sentiment is not None and event.sentiment < 0)
         return _person(
             state,
             event.stakeholder_id,
@@ -268,7 +266,7 @@ def _top(items: tuple[S, ...], item: S, keep: int) -> tuple[S, ...]:
 
 def _add_touchpoint(points: tuple[Touchpoint, ...], point: Touchpoint) -> tuple[Touchpoint, ...]:
     """Keep the newest TOUCHPOINTS_PER_KIND touchpoints of each (channel, negative) kind."""
-    if any(p.stamp == point.stamp for p in points):
+    if point in points:
         return points
     merged = sorted((*points, point), key=lambda p: p.stamp, reverse=True)
     seen: dict[tuple[str, bool], int] = {}

@@ -49,7 +49,7 @@ ORDER_HORIZON = timedelta(days=RETAIN_ORDERS_DAYS)
 TICKET_HORIZON = timedelta(days=RETAIN_TICKETS_DAYS)
 REORG_HORIZON = timedelta(days=RETAIN_REORGS_DAYS)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -75,17 +75,21 @@ def newer(current: Reg[T] | None, candidate: Reg[T]) -> Reg[T]:
 
 @dataclass(frozen=True)
 class Touchpoint:
-    """One logged contact, reduced to what warmth needs."""
+    """One logged contact, reduced to what warmth needs.
+
+    No event_id: two contacts of the same kind at the same instant are worth
+    exactly the same to warmth, so they may collapse into one; that keeps the
+    dedupe exact and saves the bytes of an id per touchpoint.
+    """
 
     at: datetime
-    event_id: str
     channel: str
     negative: bool  # sentiment < 0
 
     @property
-    def stamp(self) -> tuple[datetime, str]:
-        """Ordering key."""
-        return (self.at, self.event_id)
+    def stamp(self) -> tuple[datetime, str, bool]:
+        """Ordering key (newest first in a stakeholder's tuple)."""
+        return (self.at, self.channel, self.negative)
 
 
 @dataclass(frozen=True)
@@ -268,20 +272,22 @@ def empty_state(account_id: str) -> AccountState:
 # release can read what an earlier one wrote.
 
 
-def _t(value: datetime) -> str:
-    return value.isoformat()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def _t(value: datetime) -> int:
+    # Integer microseconds since the epoch: exact, and half the bytes of ISO text.
+    return (value - _EPOCH) // _MICRO
 
 
 def _pt(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise StateFormatError(f"expected a timestamp string, got {value!r}")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise StateFormatError(f"timestamp without offset in stored state: {value!r}")
-    return parsed.astimezone(UTC)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise StateFormatError(f"expected integer microseconds for a timestamp, got {value!r}")
+    return _EPOCH + value * _MICRO
 
 
-def _ot(value: datetime | None) -> str | None:
+def _ot(value: datetime | None) -> int | None:
     return None if value is None else _t(value)
 
 
@@ -392,7 +398,7 @@ def _stakeholder_to_dict(s: Stakeholder) -> dict[str, Any]:
         "dept": _reg(s.department),
         "role": _reg(s.role),
         "status": _reg(s.status),
-        "tp": [[_t(t.at), t.event_id, t.channel, int(t.negative)] for t in s.touchpoints],
+        "tp": [[_t(t.at), t.channel, int(t.negative)] for t in s.touchpoints],
         "reorg": [[_t(r.at), r.event_id, r.kind, r.role] for r in s.reorg],
         "crm": {k: [_t(v.first), _t(v.last)] for k, v in sorted(s.crm_roles.items())},
     }
@@ -407,7 +413,7 @@ def _stakeholder_from_dict(stakeholder_id: str, d: Mapping[str, Any]) -> Stakeho
         department=_preg(d["dept"]),
         role=_preg(d["role"]),
         status=_preg(d["status"]),
-        touchpoints=tuple(Touchpoint(_pt(a), e, c, bool(n)) for a, e, c, n in d["tp"]),
+        touchpoints=tuple(Touchpoint(_pt(a), c, bool(n)) for a, c, n in d["tp"]),
         reorg=tuple(ReorgStep(_pt(a), e, k, r) for a, e, k, r in d["reorg"]),
         crm_roles={k: Span(_pt(a), _pt(b)) for k, (a, b) in d["crm"].items()},
     )

@@ -221,7 +221,7 @@ def test_unknown_stored_format_is_refused() -> None:
     with pytest.raises(StateFormatError):
         state_from_dict({"v": 99, "account_id": "acme"})
     with pytest.raises(StateFormatError):
-        state_from_dict({"v": 1})
+        state_from_dict({"v": 2})
 
 
 # --- evaluation is order-insensitive too, and monotone where it must be ----------------------
