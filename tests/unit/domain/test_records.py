@@ -1,0 +1,79 @@
+"""Output shapes for the worker and the API, state size, and the no-I/O rule."""
+
+from __future__ import annotations
+
+import ast
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import consumers.domain
+from consumers.domain.alerts import from_record, open_alerts_for, to_record
+from consumers.domain.apply import apply, fold_events
+from consumers.domain.bench import _Ids, realistic_account, state_bytes
+from consumers.domain.evaluate import evaluate, snapshot_changed, to_snapshot
+from consumers.domain.policy import DEFAULT_POLICY
+from consumers.domain.state import state_from_dict, state_to_dict
+from consumers.domain.warmth import stakeholder_views
+
+pytestmark = pytest.mark.unit
+
+
+def test_alert_records_round_trip_for_the_workers_open_alert_table(ev: Any) -> None:
+    state = fold_events("acme", [ev.account(0), ev.ticket(1, "T-1", "P1", "Line down")])
+    alerts = open_alerts_for(evaluate(state, ev.at(2)))
+    assert alerts
+    for alert in alerts:
+        record = to_record(alert)
+        assert record.kam_id == "kam-anna"
+        assert from_record(record) == alert
+        assert from_record(type(record).model_validate_json(record.model_dump_json())) == alert
+
+
+def test_snapshot_is_republished_only_when_something_but_the_clock_changes(ev: Any) -> None:
+    state = fold_events("acme", [ev.account(0), ev.ticket(1, "T-1", "P3")])
+    first = to_snapshot(evaluate(state, ev.at(2)))
+    same = to_snapshot(evaluate(state, ev.at(2) + (ev.at(0.0001) - ev.at(0))))
+    assert not snapshot_changed(first, same)
+    state = apply(state, ev.resolve(3, "T-1"))
+    assert snapshot_changed(first, to_snapshot(evaluate(state, ev.at(3))))
+    assert snapshot_changed(None, first)
+
+
+def test_stakeholder_list_shows_status_last_contact_and_warmth(ev: Any) -> None:
+    state = fold_events("acme", [*ev.healthy_account(), ev.left(125, "dev")])
+    views = {
+        v.stakeholder_id: v
+        for v in stakeholder_views(list(state.stakeholders.values()), ev.at(126), DEFAULT_POLICY)
+    }
+    assert views["dev"].status == "left"
+    assert views["anna"].status == "active"
+    assert views["anna"].last_contact == ev.at(120)
+    assert 0.8 < views["anna"].warmth < 1.0  # met 6 days ago
+    assert views["dev"].warmth < views["anna"].warmth
+
+
+def test_a_realistic_account_stays_small_in_the_changelog() -> None:
+    ids = _Ids()
+    state = fold_events("real", realistic_account("real", random.Random(3), ids))
+    size = state_bytes(state)
+    assert size < 20_000, size
+    assert state_from_dict(json.loads(json.dumps(state_to_dict(state)))) == state
+
+
+def test_the_domain_imports_no_framework_or_database() -> None:
+    forbidden = {"faust", "sqlalchemy", "fastapi", "aiokafka", "kafka", "mode"}
+    package = Path(consumers.domain.__file__).parent
+    for source in package.glob("*.py"):
+        tree = ast.parse(source.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{source.name} imports {name}"
