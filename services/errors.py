@@ -21,3 +21,19 @@ class EmbeddedBrokerError(KeypulseError):
 
 class TopicLayoutError(KeypulseError):
     """A topic exists with a partition count that breaks co-partitioning."""
+
+
+class ReadModelError(KeypulseError):
+    """The SQL read-model database could not be used."""
+
+
+class DatabaseUnavailable(ReadModelError):
+    """The read-model database did not answer or refused the connection."""
+
+
+class SchemaVersionError(ReadModelError):
+    """The read-model database has a schema this version of keypulse does not know."""
+
+
+class AlertNotFound(ReadModelError):
+    """No alert with the given alert_id exists in the read models."""

@@ -1,0 +1,33 @@
+"""SQL read models: the flat tables the API reads, written by the sink (services/sink.py).
+
+* :mod:`.schema` — the tables; :mod:`.migrations` — versioned create/upgrade.
+* :mod:`.engine` — ``create_engine_for`` (SQLite with WAL, PostgreSQL via psycopg 3).
+* :mod:`.store` — idempotent upserts of the stream's output records.
+* :mod:`.queries` — the small read and update functions the API uses.
+"""
+
+from services.read_models.engine import create_engine_for, writer
+from services.read_models.migrations import LATEST_VERSION, ensure_schema
+from services.read_models.store import (
+    ReadModelRecord,
+    apply_alert,
+    apply_health,
+    apply_profile,
+    apply_queue,
+    apply_record,
+    apply_records,
+)
+
+__all__ = [
+    "LATEST_VERSION",
+    "ReadModelRecord",
+    "apply_alert",
+    "apply_health",
+    "apply_profile",
+    "apply_queue",
+    "apply_record",
+    "apply_records",
+    "create_engine_for",
+    "ensure_schema",
+    "writer",
+]
