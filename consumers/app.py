@@ -1,19 +1,42 @@
 """The Faust stream worker: ``keypulse worker`` runs it.
 
-This module only wires Faust to keypulse's settings; the agents are thin
-(decode → domain → emit) and live in their own modules.
+Faust settings keypulse relies on, and why:
+
+* ``processing_guarantee="at_least_once"``: offsets are committed only after
+  a batch was processed, and Faust flushes the producer (outputs and table
+  changelogs) before it commits. Redelivery after a crash or rebalance is
+  harmless because account state is a function of the *set* of events and
+  outputs are diffs against what was already published (DESIGN.md).
+* ``broker_commit_every`` / ``broker_commit_interval``: Faust's defaults
+  (10 000 messages / 2.8 s) — a crash replays at most that much, which the
+  idempotent state absorbs.
+* ``stream_wait_empty=False``: on shutdown or rebalance the worker does not
+  wait for buffers to drain; unfinished work is simply redelivered.
+* ``table_standby_replicas=1`` (default): a second worker keeps warm copies.
+* ``store="memory://"``: tables are rebuilt from their changelog topics at
+  start; with the embedded broker this relies on exact end offsets, hence
+  one record per batch (services/kafka_config.py).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import faust
 
+from consumers.agents.accounts import register_account_stage
+from consumers.agents.kam_queues import register_kam_stage
+from consumers.domain.policy import DEFAULT_POLICY, Policy, load_policy
 from services.kafka_config import faust_broker_config
 from services.settings import Settings
 
 WORKER_APP_ID = "keypulse-worker"
+
+
+def load_worker_policy(path: Path | None) -> Policy:
+    """The scoring policy: the TOML file if configured, else the defaults."""
+    return load_policy(path) if path is not None else DEFAULT_POLICY
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -21,20 +44,17 @@ def create_app(settings: Settings) -> faust.App:
     config: dict[str, Any] = faust_broker_config(settings)
     app = faust.App(
         f"{settings.topic_prefix}{WORKER_APP_ID}",
-        # The contract topics already exist (ensure_topics, before start); Faust
-        # only declares its own internal topics (changelogs, repartitions).
         topic_partitions=settings.topic_partitions,
         datadir=str(settings.data_dir / "worker"),
         web_host="127.0.0.1",
         web_port=settings.worker_web_port,
         web_enabled=True,
-        # Offsets are committed only after processing (at-least-once); the
-        # state model makes redelivered events harmless (DESIGN.md).
         processing_guarantee="at_least_once",
+        stream_wait_empty=False,
         store="memory://",
         **config,
     )
-    from consumers.agents.intake import register_intake
-
-    register_intake(app, settings)
+    policy = load_worker_policy(settings.policy_file)
+    register_account_stage(app, settings, policy)
+    register_kam_stage(app, settings)
     return app

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     worker_web_port: int = Field(
         default=6066, ge=1, le=65535, description="Port of the stream worker's own web endpoint."
     )
+    policy_file: Path | None = Field(
+        default=None, description="TOML file overriding the default scoring policy."
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("broker")

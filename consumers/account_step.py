@@ -1,0 +1,202 @@
+"""One stream step for one account: apply events (or none, on a timer), evaluate, diff.
+
+Pure (no Faust): the account agent calls :func:`step` for every account in a
+batch of events, and the timer calls it with no events when an account is
+due. What it returns to publish is only what changed since the last step, so
+a redelivered event (at-least-once) changes nothing and publishes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from consumers.domain.alerts import Alert, from_record, reconcile, to_record
+from consumers.domain.apply import apply
+from consumers.domain.due import next_due
+from consumers.domain.evaluate import Health, evaluate, snapshot_changed, to_snapshot
+from consumers.domain.policy import DEFAULT_POLICY, Policy
+from consumers.domain.priority import account_priority, next_action
+from consumers.domain.state import AccountState, empty_state, state_from_dict, state_to_dict
+from consumers.domain.warmth import stakeholder_views
+from schemas.events import BaseEvent
+from schemas.internal import AccountProfile, QueueEntry, StakeholderRecord
+from schemas.outputs import AlertRecord, HealthSnapshot
+
+STORED_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class StoredAccount:
+    """What the worker's account table keeps per account (one changelog record)."""
+
+    state: AccountState
+    snapshot: HealthSnapshot | None = None  # the last published health
+    open_alerts: tuple[Alert, ...] = ()
+    profile: AccountProfile | None = None  # the last published profile
+    queue_entry: QueueEntry | None = None  # the last entry sent to a KAM's queue
+    due_at: datetime | None = None  # when a timer must evaluate it again
+
+    @property
+    def account_id(self) -> str:
+        """The account this record is about."""
+        return self.state.account_id
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """The new stored record and what to publish because of the step."""
+
+    stored: StoredAccount
+    health: HealthSnapshot | None
+    alerts: tuple[AlertRecord, ...]
+    profile: AccountProfile | None
+    queue_entries: tuple[QueueEntry, ...]
+
+    @property
+    def publishes_anything(self) -> bool:
+        """Whether the step changed anything downstream can see."""
+        return bool(self.health or self.alerts or self.profile or self.queue_entries)
+
+
+def step(
+    stored: StoredAccount | None,
+    account_id: str,
+    events: Iterable[BaseEvent],
+    now: datetime,
+    policy: Policy = DEFAULT_POLICY,
+) -> StepOutput:
+    """Apply ``events`` to the account, evaluate it at ``now`` and diff with what was published."""
+    previous = stored or StoredAccount(state=empty_state(account_id))
+    state = previous.state
+    for event in events:
+        state = apply(state, event)
+    health = evaluate(state, now, policy)
+    changes = reconcile(previous.open_alerts, health)
+    alerts = tuple(to_record(a) for a in changes.published)
+
+    snapshot = to_snapshot(health)
+    publish_health = snapshot if snapshot_changed(previous.snapshot, snapshot) else None
+
+    profile = account_profile(state, health, policy)
+    publish_profile = profile if _changed(previous.profile, profile) else None
+
+    entry = queue_entry(state, health, changes.open, policy)
+    entries = _queue_moves(previous.queue_entry, entry)
+
+    new_stored = StoredAccount(
+        state=state,
+        snapshot=publish_health or previous.snapshot,
+        open_alerts=changes.open,
+        profile=publish_profile or previous.profile,
+        queue_entry=entry if entries else previous.queue_entry,
+        due_at=next_due(state, now, policy, health),
+    )
+    return StepOutput(new_stored, publish_health, alerts, publish_profile, entries)
+
+
+def account_profile(state: AccountState, health: Health, policy: Policy) -> AccountProfile:
+    """Master data and stakeholders (warmth as of the evaluation) for the read models."""
+    info = state.info.value if state.info is not None else None
+    people = stakeholder_views(tuple(state.stakeholders.values()), health.as_of, policy)
+    return AccountProfile(
+        account_id=state.account_id,
+        name=info.name if info else None,
+        tier=info.tier if info else None,
+        kam_id=info.kam_id if info else None,
+        parent_account_id=info.parent_account_id if info else None,
+        annual_revenue_target=info.annual_revenue_target if info else None,
+        currency=info.currency if info else None,
+        stakeholders=[
+            StakeholderRecord(
+                stakeholder_id=p.stakeholder_id,
+                name=p.name,
+                role=p.role,
+                title=p.title,
+                department=p.department,
+                status="active" if p.status == "active" else "left",
+                last_contact=p.last_contact,
+                warmth=p.warmth,
+            )
+            for p in people
+        ],
+        as_of=health.as_of,
+    )
+
+
+def queue_entry(
+    state: AccountState, health: Health, open_alerts: tuple[Alert, ...], policy: Policy
+) -> QueueEntry | None:
+    """The account's line in its KAM's queue; None while no KAM owns it."""
+    if state.kam_id is None:
+        return None
+    return QueueEntry(
+        kam_id=state.kam_id,
+        account_id=state.account_id,
+        priority=account_priority(state, health, open_alerts, policy),
+        health=health.score,
+        open_alerts=len(open_alerts),
+        next_action=next_action(state, health, open_alerts, policy),
+        as_of=health.as_of,
+    )
+
+
+def _queue_moves(before: QueueEntry | None, after: QueueEntry | None) -> tuple[QueueEntry, ...]:
+    """Entries to send: a changed line, and on a handover a removal from the old KAM."""
+    moves: list[QueueEntry] = []
+    if before is not None and (after is None or after.kam_id != before.kam_id):
+        as_of = after.as_of if after is not None else before.as_of
+        moves.append(
+            QueueEntry(
+                kam_id=before.kam_id, account_id=before.account_id, present=False, as_of=as_of
+            )
+        )
+    if after is not None and _changed(before, after):
+        moves.append(after)
+    return tuple(moves)
+
+
+def _changed(before: Any, after: Any) -> bool:
+    """True unless ``before`` equals ``after`` in everything but ``as_of``."""
+    if before is None:
+        return after is not None
+    if after is None:
+        return True
+    return bool(before.model_dump(exclude={"as_of"}) != after.model_dump(exclude={"as_of"}))
+
+
+def with_due(stored: StoredAccount, due_at: datetime | None) -> StoredAccount:
+    """A copy with another due time."""
+    return replace(stored, due_at=due_at)
+
+
+# --- table values ------------------------------------------------------------------------
+
+
+def stored_to_dict(stored: StoredAccount) -> dict[str, Any]:
+    """JSON-compatible form for the Faust table (and so its changelog)."""
+    return {
+        "v": STORED_FORMAT,
+        "state": state_to_dict(stored.state),
+        "snapshot": stored.snapshot.model_dump(mode="json") if stored.snapshot else None,
+        "alerts": [to_record(a).model_dump(mode="json") for a in stored.open_alerts],
+        "profile": stored.profile.model_dump(mode="json") if stored.profile else None,
+        "entry": stored.queue_entry.model_dump(mode="json") if stored.queue_entry else None,
+        "due": stored.due_at.isoformat() if stored.due_at else None,
+    }
+
+
+def stored_from_dict(data: Mapping[str, Any]) -> StoredAccount:
+    """Inverse of :func:`stored_to_dict`."""
+    if data.get("v") != STORED_FORMAT:
+        raise ValueError(f"unknown stored account format {data.get('v')!r}")
+    return StoredAccount(
+        state=state_from_dict(data["state"]),
+        snapshot=HealthSnapshot.model_validate(data["snapshot"]) if data["snapshot"] else None,
+        open_alerts=tuple(from_record(AlertRecord.model_validate(a)) for a in data["alerts"]),
+        profile=AccountProfile.model_validate(data["profile"]) if data["profile"] else None,
+        queue_entry=QueueEntry.model_validate(data["entry"]) if data["entry"] else None,
+        due_at=datetime.fromisoformat(data["due"]) if data["due"] else None,
+    )
