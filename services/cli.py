@@ -4,14 +4,13 @@ keypulse up [--no-demo]     the whole stack on one machine
 keypulse broker             the embedded Kafka-compatible broker only
 keypulse worker             the stream worker only
 keypulse api                the HTTP API only
-keypulse lag [--json]       consumer lag of keypulse's groups
+keypulse lag [--watch]      consumer lag, lag seconds, status of keypulse's groups
 keypulse simulate           the demo simulator
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from collections.abc import Sequence
@@ -77,12 +76,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     lag = sub.add_parser(
         "lag",
-        help="show consumer lag per group and partition",
+        help="show consumer lag, lag in seconds and status per group and partition",
         description="Committed offset, log-end offset and lag for every partition of "
-        "keypulse's consumer groups, like kafka-consumer-groups --describe.",
+        "keypulse's consumer groups (ids starting with KEYPULSE_TOPIC_PREFIX + 'keypulse'), "
+        "like kafka-consumer-groups --describe, plus LAG-SECONDS (how old the oldest unread "
+        "record is, interpolated from log-end offsets sampled over time, as "
+        "kafka-lag-exporter does) and STATUS (Burrow's rules over a sliding window of "
+        "commits: OK, WARN, STOP, STALL, REWIND; a group shows its worst partition, with "
+        "STOP/STALL/REWIND as ERR). Both need several samples: a single run shows them only "
+        "where the lag is 0; use --watch.",
         epilog=_ENV_HELP,
     )
-    lag.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    lag.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON (one object per sample, one line each with --watch)",
+    )
+    lag.add_argument(
+        "--watch",
+        action="store_true",
+        help="sample again every --interval seconds and reprint until Ctrl-C",
+    )
+    lag.add_argument(
+        "--interval",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="seconds between samples with --watch (default: 5; keep it above the "
+        "consumers' commit interval, Faust commits every 2.8 s)",
+    )
+    lag.add_argument(
+        "--count",
+        type=int,
+        metavar="N",
+        help="with --watch: stop after N samples instead of running until Ctrl-C",
+    )
     sub.add_parser(
         "simulate",
         help="publish a simulated key-account portfolio (demo)",
@@ -120,15 +148,40 @@ def _run_broker(settings: Settings) -> int:
         broker.stop()
 
 
-def _run_lag(settings: Settings, as_json: bool) -> int:
-    from services.lag import describe_groups, format_table
+def _run_lag(
+    settings: Settings, as_json: bool, watch: bool, interval: float, count: int | None
+) -> int:
+    import time
 
-    rows = describe_groups(settings)
-    if as_json:
-        print(json.dumps([row.__dict__ for row in rows], indent=2))
-    else:
-        print(format_table(rows))
-    return 0
+    from services.lag import KafkaOffsetReader, LagMonitor, format_json, format_table
+
+    if interval <= 0 or (count is not None and count < 1):
+        print("keypulse lag: --interval must be > 0 and --count >= 1", file=sys.stderr)
+        return 2
+    _exit_on_sigterm()
+    clear = watch and not as_json and sys.stdout.isatty()
+    try:
+        with KafkaOffsetReader(settings) as reader:
+            monitor = LagMonitor(reader)
+            while True:
+                groups = monitor.sample()
+                now = time.time()
+                if as_json:
+                    print(format_json(groups, now, monitor.samples_taken), flush=True)
+                else:
+                    if clear:
+                        print("\x1b[2J\x1b[H", end="")
+                    if watch:
+                        stamp = time.strftime("%H:%M:%S", time.localtime(now))
+                        print(f"{stamp}  sample {monitor.samples_taken}, every {interval:g} s")
+                    print(format_table(groups), flush=True)
+                if not watch or (count is not None and monitor.samples_taken >= count):
+                    return 0
+                if not clear and not as_json:
+                    print(flush=True)  # a blank line between tables; JSON stays one per line
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -158,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_api(settings)
             return 0
         if args.command == "lag":
-            return _run_lag(settings, args.json)
+            return _run_lag(settings, args.json, args.watch, args.interval, args.count)
         if args.command == "simulate":
             print("keypulse simulate: the demo simulator is not available yet", file=sys.stderr)
             return 2
