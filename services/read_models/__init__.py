@@ -8,6 +8,19 @@
 
 from services.read_models.engine import create_engine_for, writer
 from services.read_models.migrations import LATEST_VERSION, ensure_schema
+from services.read_models.queries import (
+    AccountView,
+    AlertView,
+    ack_alert,
+    get_account,
+    get_alert,
+    get_health,
+    get_kam_queue,
+    health_history,
+    list_alerts,
+    list_stakeholders,
+    snooze_alert,
+)
 from services.read_models.store import (
     ReadModelRecord,
     apply_alert,
@@ -20,7 +33,10 @@ from services.read_models.store import (
 
 __all__ = [
     "LATEST_VERSION",
+    "AccountView",
+    "AlertView",
     "ReadModelRecord",
+    "ack_alert",
     "apply_alert",
     "apply_health",
     "apply_profile",
@@ -29,5 +45,13 @@ __all__ = [
     "apply_records",
     "create_engine_for",
     "ensure_schema",
+    "get_account",
+    "get_alert",
+    "get_health",
+    "get_kam_queue",
+    "health_history",
+    "list_alerts",
+    "list_stakeholders",
+    "snooze_alert",
     "writer",
 ]
