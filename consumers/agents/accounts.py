@@ -22,13 +22,13 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
-from faust.types import TP, EventT
+from faust.types import EventT
 
-from consumers.account_step import StepOutput, StoredAccount, step, stored_from_dict, stored_to_dict
+from consumers.account_processor import AccountProcessor
+from consumers.account_step import StepOutput
 from consumers.agents.outputs import Outputs
-from consumers.clock import Clock, clock_for
+from consumers.clock import clock_for
 from consumers.domain.policy import Policy
-from consumers.due_index import DueIndex
 from consumers.partitioning import partition_for
 from schemas import INPUT_TOPICS, EventRejected, decode_event
 from schemas.events import BaseEvent
@@ -41,28 +41,21 @@ BATCH_MAX = 500
 BATCH_WITHIN_SECONDS = 0.02
 #: How often the timer looks for accounts whose evaluation is due.
 TICK_SECONDS = 1.0
-#: Most due accounts one tick evaluates (the rest wait for the next tick).
-TICK_MAX_ACCOUNTS = 2_000
 
 
 class AccountStage:
-    """State, clock and due-time index of the account stage on this worker."""
+    """The Faust side of the account stage: table, topics, decoding and publishing."""
 
     def __init__(self, app: faust.App, settings: Settings, policy: Policy) -> None:
         self.app = app
-        self.settings = settings
-        self.policy = policy
         self.partitions = settings.topic_partitions
-        self.clock: Clock = clock_for(settings.clock)
         self.wall_clock = settings.clock == "wall"
         self.outputs = Outputs(app, settings)
-        self.due = DueIndex()
-        self._indexed_partitions: frozenset[int] | None = None
         self.input_names = [settings.topics.name(t) for t in INPUT_TOPICS]
         self.table = app.Table(
             "accounts",
             default=None,
-            # Raw UTF-8 keys: the changelog partition must be murmur2(key),
+            # Raw UTF-8 keys: the changelog partition must be murmur2(account_id),
             # exactly as for the input topics.
             schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
             partitions=self.partitions,
@@ -71,24 +64,17 @@ class AccountStage:
         self.source = app.topic(
             *self.input_names, key_type=bytes, value_type=bytes, value_serializer="raw"
         )
-
-    # --- stream ---------------------------------------------------------------------------
+        self.processor = AccountProcessor(self.table, clock_for(settings.clock), policy)
+        self._indexed_partitions: frozenset[int] | None = None
 
     async def process(self, events: Sequence[EventT[Any]]) -> None:
         """Handle one batch of input messages."""
-        by_account: dict[str, list[BaseEvent]] = {}
-        for event in events:
-            decoded = await self._decode(event)
-            if decoded is not None:
-                self.clock.observe(decoded.occurred_at)
-                by_account.setdefault(decoded.account_id, []).append(decoded)
-        now = self.clock.now()
-        if now is None:
-            return
-        for account_id, account_events in by_account.items():
-            await self._step(account_id, account_events, now)
-        # The clock may have moved on (event clock) or time passed: due accounts too.
-        await self.evaluate_due(now)
+        decoded = [e for e in [await self._decode(event) for event in events] if e is not None]
+        self._refresh_index()
+        # Table reads and writes happen inside handle(), with no await in between,
+        # so the timer and the agent never interleave on one account.
+        for out in self.processor.handle(decoded):
+            await self._publish(out)
 
     async def _decode(self, event: EventT[Any]) -> BaseEvent | None:
         message = event.message
@@ -114,16 +100,6 @@ class AccountStage:
             return None
         return decoded
 
-    async def _step(self, account_id: str, events: Sequence[BaseEvent], now: datetime) -> None:
-        raw = self.table.get(account_id)
-        stored = stored_from_dict(raw) if raw else None
-        out = step(stored, account_id, events, now, self.policy)
-        # Read-modify-write of the table happens without an await in between, so
-        # the timer and the agent never interleave on one account.
-        self.table[account_id] = stored_to_dict(out.stored)
-        self.due.schedule(account_id, out.stored.due_at)
-        await self._publish(out)
-
     async def _publish(self, out: StepOutput) -> None:
         if out.health is not None:
             await self.outputs.send_health(out.health)
@@ -134,47 +110,27 @@ class AccountStage:
         for entry in out.queue_entries:
             await self.outputs.send_queue_entry(entry)
 
-    # --- timers ---------------------------------------------------------------------------
-
     async def tick(self) -> None:
         """Timer body: evaluate the accounts whose due time has come."""
         recovery = getattr(self.app.tables, "recovery", None)
         if self.app.rebalancing or (recovery is not None and not recovery.completed.is_set()):
             return
-        now = self.clock.now()
-        if now is not None:
-            await self.evaluate_due(now)
-
-    async def evaluate_due(self, now: datetime) -> int:
-        """Evaluate due accounts of the partitions this worker owns; return how many."""
         self._refresh_index()
-        due = self.due.pop_due(now, limit=TICK_MAX_ACCOUNTS)
-        for account_id in due:
-            if self.table.get(account_id) is not None:
-                await self._step(account_id, (), now)
-        return len(due)
-
-    def _owned_partitions(self) -> frozenset[int]:
-        first = self.input_names[0]
-        return frozenset(tp.partition for tp in self.app.consumer.assignment() if tp.topic == first)
+        for out in self.processor.evaluate_due():
+            await self._publish(out)
 
     def _refresh_index(self) -> None:
-        """Rebuild the due index from the table after the assignment changed.
-
-        O(accounts owned), once per rebalance; ticks stay O(accounts due).
-        """
-        owned = self._owned_partitions()
+        """Rebuild the due index once after each change of partition assignment."""
+        first = self.input_names[0]
+        owned = frozenset(
+            tp.partition for tp in self.app.consumer.assignment() if tp.topic == first
+        )
         if owned == self._indexed_partitions:
             return
         started = time.monotonic()
-        self.due.clear()
-        count = 0
-        for account_id, raw in list(self.table.items()):
-            if raw and partition_for(account_id, self.partitions) in owned:
-                stored = stored_from_dict(raw)
-                self._observe_stored(stored)
-                self.due.schedule(account_id, stored.due_at)
-                count += 1
+        count = self.processor.rebuild_index(
+            lambda account_id: partition_for(account_id, self.partitions) in owned
+        )
         self._indexed_partitions = owned
         log.info(
             "due index rebuilt for partitions %s: %d accounts in %.3f s",
@@ -182,11 +138,6 @@ class AccountStage:
             count,
             time.monotonic() - started,
         )
-
-    def _observe_stored(self, stored: StoredAccount) -> None:
-        # After a restart the event clock resumes from the newest event it had applied.
-        if not self.wall_clock and stored.state.latest_at is not None:
-            self.clock.observe(stored.state.latest_at)
 
 
 def register_account_stage(app: faust.App, settings: Settings, policy: Policy) -> AccountStage:
@@ -208,4 +159,4 @@ def register_account_stage(app: faust.App, settings: Settings, policy: Policy) -
     return stage
 
 
-__all__ = ["TP", "AccountStage", "register_account_stage"]
+__all__ = ["AccountStage", "register_account_stage"]

@@ -1,0 +1,89 @@
+"""The account stage's logic without Faust: batches in, outputs to publish out.
+
+The Faust agent (consumers/agents/accounts.py) decodes messages and hands
+the valid events of a batch to :meth:`AccountProcessor.handle`; its timer
+calls :meth:`AccountProcessor.evaluate_due`. Tests drive the very same
+object with a plain dict as the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from consumers.account_step import StepOutput, step, stored_from_dict, stored_to_dict
+from consumers.clock import Clock
+from consumers.domain.policy import DEFAULT_POLICY, Policy
+from consumers.due_index import DueIndex
+from schemas.events import BaseEvent
+
+log = logging.getLogger(__name__)
+
+#: Most due accounts one call to evaluate_due handles (the rest wait for the next).
+DUE_BATCH = 2_000
+
+
+class AccountProcessor:
+    """Per-account state in ``store`` (account_id → stored dict), a clock and a due index."""
+
+    def __init__(
+        self,
+        store: MutableMapping[str, Any],
+        clock: Clock,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        self.due = DueIndex()
+
+    def handle(self, events: Iterable[BaseEvent]) -> list[StepOutput]:
+        """Apply a batch: each account is read, evaluated and written once; then due accounts."""
+        by_account: dict[str, list[BaseEvent]] = {}
+        for event in events:
+            self.clock.observe(event.occurred_at)
+            by_account.setdefault(event.account_id, []).append(event)
+        now = self.clock.now()
+        if now is None:
+            return []
+        outputs = [self._step(a, evs, now) for a, evs in sorted(by_account.items())]
+        # The clock may have moved on (event clock) or time passed: due accounts too.
+        return outputs + self.evaluate_due(now)
+
+    def evaluate_due(self, now: datetime | None = None) -> list[StepOutput]:
+        """Evaluate the accounts whose due time has come (at most DUE_BATCH)."""
+        now = now or self.clock.now()
+        if now is None:
+            return []
+        return [
+            self._step(account_id, (), now)
+            for account_id in self.due.pop_due(now, limit=DUE_BATCH)
+            if self.store.get(account_id) is not None
+        ]
+
+    def _step(self, account_id: str, events: Sequence[BaseEvent], now: datetime) -> StepOutput:
+        raw = self.store.get(account_id)
+        stored = stored_from_dict(raw) if raw else None
+        out = step(stored, account_id, events, now, self.policy)
+        self.store[account_id] = stored_to_dict(out.stored)
+        self.due.schedule(account_id, out.stored.due_at)
+        return out
+
+    def rebuild_index(self, owns: Callable[[str], bool]) -> int:
+        """Refill the due index from the store for the accounts ``owns`` accepts.
+
+        Called after a rebalance: O(accounts owned) once, so that ticks stay
+        O(accounts due). Also resumes the event clock from the stored state.
+        """
+        self.due.clear()
+        count = 0
+        for account_id, raw in list(self.store.items()):
+            if raw and owns(account_id):
+                stored = stored_from_dict(raw)
+                if stored.state.latest_at is not None:
+                    self.clock.observe(stored.state.latest_at)
+                self.due.schedule(account_id, stored.due_at)
+                count += 1
+        return count
