@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from consumers.domain.policy import Policy
 from consumers.domain.state import (
+    ORDER_HORIZON,
     TICKET_HORIZON,
     AccountState,
     Order,
@@ -113,20 +114,25 @@ def role_before(person: Stakeholder, step: ReorgStep) -> str:
 
 
 def live_orders(state: AccountState, now: datetime) -> list[tuple[datetime, str, float]]:
-    """Orders placed by ``now`` and not cancelled by ``now``: (placed_at, order_id, amount)."""
+    """Orders placed by ``now`` and not cancelled by ``now``: (placed_at, order_id, amount).
+
+    Orders older than the order horizon are forgotten here as retention
+    forgets them, so that pruning never changes an evaluation.
+    """
+    floor = now - ORDER_HORIZON
     result = []
     for oid, order in sorted(state.orders.items()):
-        if _live_at(order, now):
+        if _live_at(order, floor, now):
             assert order.placed is not None
             result.append((order.placed.at, oid, order.placed.value.amount))
     result.sort()
     return result
 
 
-def _live_at(order: Order, now: datetime) -> bool:
-    if order.placed is None or order.placed.at > now:
+def _live_at(order: Order, floor: datetime, now: datetime) -> bool:
+    if order.placed is None or not floor <= order.placed.at <= now:
         return False
-    return order.cancelled is None or order.cancelled.at > now
+    return order.cancelled is None or not floor <= order.cancelled.at <= now
 
 
 @dataclass(frozen=True)
