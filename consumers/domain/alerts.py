@@ -19,6 +19,8 @@ from consumers.domain.rules import Condition
 from schemas.outputs import AlertRecord
 
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+#: Kinds whose onset is the evaluation time itself: never re-keyed on a moved onset.
+DRIFTING_ONSET = frozenset({"health_drop"})
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,17 @@ def reconcile(open_alerts: Iterable[Alert], health: Health) -> AlertChanges:
     updated: list[Alert] = []
     resolved: list[Alert] = []
     still_open: list[Alert] = []
-    for key, alert in sorted(by_key.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+    for key, alert in sorted(list(by_key.items()), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         condition = wanted.get(key)
         if condition is None:
             resolved.append(replace(alert, status="resolved", resolved_at=health.as_of))
+        elif condition.since != alert.raised_at and condition.kind not in DRIFTING_ONSET:
+            # Late data moved the onset (e.g. an older contact arrived after the
+            # alert was raised): the alert the full data describes is another
+            # one. Resolve this one and raise that one, so that the stream ends
+            # with the same alert ids as a replay of the same events.
+            resolved.append(replace(alert, status="resolved", resolved_at=health.as_of))
+            del by_key[key]
         elif condition.severity != alert.severity or alert.kam_id != health.kam_id:
             changed = replace(
                 alert, severity=condition.severity, reason=condition.reason, kam_id=health.kam_id

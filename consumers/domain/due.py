@@ -111,7 +111,7 @@ def thresholds(state: AccountState, now: datetime, policy: Policy) -> list[datet
         if ticket.opened is not None and ticket.opened.value.sla_due_at is not None:
             found.append(ticket.opened.value.sla_due_at)
     orders = live_orders(state, now)
-    interval = usual_order_interval(orders, now, policy)
+    interval = usual_order_interval(orders, policy)
     if interval is not None:
         last = orders[-1][0]
         found += [

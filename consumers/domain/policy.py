@@ -22,7 +22,7 @@ TIERS = ("strategic", "key", "standard")
 
 #: Retention limits of the account state (see consumers.domain.state). The
 #: scoring windows of a policy must fit inside them, so they are checked here.
-RETAIN_ORDERS_DAYS = 400
+RETAIN_ORDERS_DAYS = 730
 RETAIN_TICKETS_DAYS = 180
 RETAIN_REORGS_DAYS = 180
 

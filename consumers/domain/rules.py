@@ -281,7 +281,7 @@ def _critical_tickets(state: AccountState, now: datetime) -> list[Condition]:
 def _order_gap(state: AccountState, now: datetime, policy: Policy) -> list[Condition]:
     a = policy.alerts
     orders = live_orders(state, now)
-    interval = usual_order_interval(orders, now, policy)
+    interval = usual_order_interval(orders, policy)
     if interval is None:
         return []
     last = orders[-1][0]

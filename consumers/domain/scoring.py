@@ -198,12 +198,17 @@ def open_tickets(state: AccountState, now: datetime) -> list[TicketView]:
     return [v for v in views if v is not None]
 
 
-def usual_order_interval(
-    orders: list[tuple[datetime, str, float]], now: datetime, policy: Policy
-) -> float | None:
-    """Median days between orders over the cadence lookback, or None with too few orders."""
+def usual_order_interval(orders: list[tuple[datetime, str, float]], policy: Policy) -> float | None:
+    """Median days between orders over the lookback before the *last* order, or None.
+
+    Anchored at the last order rather than at the clock, so the usual
+    interval does not drift while an account stays silent: the order_gap
+    alert keeps its onset (and so its id) for as long as the gap lasts.
+    """
+    if not orders:
+        return None
     c = policy.commercial
-    lookback = now - timedelta(days=c.cadence_lookback_days)
+    lookback = orders[-1][0] - timedelta(days=c.cadence_lookback_days)
     times = [at for at, _, _ in orders if at > lookback]
     if len(times) < c.min_orders_for_cadence:
         return None
@@ -360,7 +365,7 @@ def _commercial(state: AccountState, now: datetime, policy: Policy) -> list[Driv
                 f"the target of {money(target, currency)}"
             )
             drivers.append(Driver("target_pace", -w.target_pace * short, text, "commercial"))
-    interval = usual_order_interval(orders, now, policy)
+    interval = usual_order_interval(orders, policy)
     if interval is not None:
         gap = days_between(orders[-1][0], now)
         ratio = gap / interval

@@ -68,7 +68,7 @@ def test_a_longer_cadence_delays_the_cooling_alert(ev: Any) -> None:
         ({"alerts": {"health_drop_point": 10}}, "unknown policy key 'alerts.health_drop_point'"),
         ({"weights": {"support": 30}}, "must add up to 100"),
         ({"warmth": {"warm_threshold": 1.5}}, "strictly between 0 and 1"),
-        ({"commercial": {"window_days": 300}}, "order retention"),
+        ({"commercial": {"window_days": 400}}, "order retention"),
         ({"alerts": {"health_drop_points": "lots"}}, "must be a number"),
         ({"band_watch": 80}, "band_healthy > band_watch"),
         ({"nonsense": 1}, "unknown policy key 'nonsense'"),

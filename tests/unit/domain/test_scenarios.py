@@ -324,3 +324,26 @@ def test_cooling_that_clears_and_returns_is_a_new_alert(ev: Any, timeline: Any) 
     second = tl.alert("stakeholder_cooling", "anna")
     assert second.alert_id != first.alert_id
     assert second.raised_at == ev.at(51 + 45)
+
+
+def test_a_late_contact_that_moves_the_onset_rekeys_the_alert_like_a_replay(
+    ev: Any, timeline: Any
+) -> None:
+    from consumers.domain.replay import replay
+
+    events = small_account(ev)
+    events += [ev.contact(d, "ben") for d in range(5, 71, 5)]
+    tl = timeline(events)
+    tl.check(70)
+    first = tl.alert("stakeholder_cooling", "anna")
+    assert first.raised_at == ev.at(45)
+    # the CRM syncs a call with Anna on day 10 only now: she is still silent
+    # (60 days), but the silence began later than the alert said
+    late = ev.contact(10, "anna", "call")
+    tl.add(late)
+    changes = tl.check(70.5)
+    assert [a.alert_id for a in changes.resolved] == [first.alert_id]
+    again = tl.alert("stakeholder_cooling", "anna")
+    assert again.raised_at == ev.at(55)
+    oracle = replay([*events, late], ev.at(70.5))["acme"]
+    assert again.alert_id in {a.alert_id for a in oracle.open_alerts}
