@@ -30,6 +30,7 @@ INPUT_TOPICS: tuple[TopicName, ...] = (
 )
 OUTPUT_TOPICS: tuple[TopicName, ...] = (TopicName.ALERTS, TopicName.ACCOUNT_HEALTH)
 
+
 class InternalTopic(StrEnum):
     """keypulse's own topics between the worker, its KAM stage and the read-model sink."""
 

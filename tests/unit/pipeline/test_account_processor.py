@@ -1,0 +1,171 @@
+"""The account stage without Faust: any batching, order or duplication ends as the replay."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from consumers.account_processor import AccountProcessor
+from consumers.account_step import StepOutput, stored_from_dict
+from consumers.clock import EventClock
+from consumers.domain.evaluate import evaluate, to_snapshot
+from consumers.domain.replay import event_clock, fold_accounts, replay
+from consumers.domain.state import state_to_dict
+from consumers.kam_queue import merge_entries
+from schemas import validate_event
+from schemas.events import BaseEvent
+from schemas.internal import QueueEntry
+from tests.support.histories import portfolio_history
+
+HISTORY: list[BaseEvent] = [validate_event(e) for e in portfolio_history()]
+END = event_clock(HISTORY)
+
+
+def run(batches: list[list[BaseEvent]]) -> tuple[dict[str, Any], list[StepOutput]]:
+    store: dict[str, Any] = {}
+    processor = AccountProcessor(store, EventClock())
+    outputs: list[StepOutput] = []
+    for batch in batches:
+        outputs += processor.handle(batch)
+    return store, outputs
+
+
+def alert_keys(alerts: Any) -> set[tuple[str, str, str | None, str, str | None]]:
+    """Identity and content of open alerts.
+
+    A health_drop's onset is the evaluation time that saw the drop, so its id
+    depends on when the stream evaluated; every other id is a function of the
+    events alone and must match the replay's.
+    """
+    return {
+        ("" if a.kind == "health_drop" else a.alert_id, a.kind, a.subject, a.severity, a.kam_id)
+        for a in alerts
+    }
+
+
+def assert_matches_replay(store: dict[str, Any]) -> None:
+    assert END is not None
+    oracle = replay(HISTORY, END)
+    states = fold_accounts(HISTORY)
+    assert set(store) == set(oracle)
+    for account_id, raw in store.items():
+        stored = stored_from_dict(raw)
+        assert state_to_dict(stored.state) == state_to_dict(states[account_id])
+        # Alerts and band at the end of the stream are those of the replay at the end...
+        assert alert_keys(stored.open_alerts) == alert_keys(oracle[account_id].open_alerts)
+        assert stored.snapshot is not None
+        assert stored.snapshot.band == oracle[account_id].health.band
+        # ...and the published health is the engine's evaluation at its as_of, exactly.
+        expected = to_snapshot(evaluate(states[account_id], stored.snapshot.as_of))
+        assert stored.snapshot == expected
+
+
+def test_in_order_stream_ends_where_the_replay_ends() -> None:
+    store, _ = run([[e] for e in HISTORY])
+    assert_matches_replay(store)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32), max_batch=st.integers(1, 80), dup_rate=st.floats(0, 0.5))
+def test_shuffled_duplicated_batches_end_where_the_replay_ends(
+    seed: int, max_batch: int, dup_rate: float
+) -> None:
+    rng = random.Random(seed)
+    delivered = HISTORY + [e for e in HISTORY if rng.random() < dup_rate]
+    rng.shuffle(delivered)
+    batches = []
+    while delivered:
+        size = rng.randint(1, max_batch)
+        batches.append(delivered[:size])
+        delivered = delivered[size:]
+    store, _ = run(batches)
+    assert_matches_replay(store)
+
+
+def test_redelivered_history_publishes_nothing() -> None:
+    store: dict[str, Any] = {}
+    processor = AccountProcessor(store, EventClock())
+    processor.handle(HISTORY)
+    again = processor.handle(HISTORY)
+    assert again
+    assert not any(out.publishes_anything for out in again)
+
+
+def test_alert_lifecycle_is_published_as_changes() -> None:
+    _, outputs = run([[e] for e in HISTORY])
+    steps = [a for out in outputs for a in out.alerts]
+    ticket = [a for a in steps if a.subject == "acct-04-T2" and a.kind == "critical_ticket"]
+    # The P2 escalated to P1 raises a critical_ticket alert; resolving the ticket resolves it.
+    assert ticket[0].status == "open"
+    assert ticket[-1].status == "resolved"
+    assert ticket[-1].resolved_at is not None
+    assert len({a.alert_id for a in ticket}) == 1
+
+
+def test_handover_moves_the_account_between_kam_queues() -> None:
+    _, outputs = run([[e] for e in HISTORY])
+    entries = [q for out in outputs for q in out.queue_entries if q.account_id == "acct-05"]
+    removal = [q for q in entries if not q.present]
+    assert [(q.kam_id, q.present) for q in removal] == [("kam-cara", False)]
+    assert entries[-1].kam_id == "kam-dora"
+
+    queues: dict[str, dict[str, QueueEntry]] = {}
+    for entry in (q for out in outputs for q in out.queue_entries):
+        queues[entry.kam_id] = merge_entries(queues.get(entry.kam_id, {}), [entry])
+    assert "acct-05" not in queues["kam-cara"]
+    assert set(queues["kam-dora"]) == {"acct-05"}
+
+
+def test_alerts_follow_the_account_to_the_new_kam() -> None:
+    store, _ = run([[e] for e in HISTORY])
+    stored = stored_from_dict(store["acct-05"])
+    assert stored.open_alerts
+    assert {a.kam_id for a in stored.open_alerts} == {"kam-dora"}
+
+
+def test_due_accounts_are_evaluated_when_the_clock_moves_without_their_events() -> None:
+    store: dict[str, Any] = {}
+    clock = EventClock()
+    processor = AccountProcessor(store, clock)
+    quiet = [e for e in HISTORY if e.account_id == "acct-01"]
+    processor.handle(quiet[:20])
+    due_at = stored_from_dict(store["acct-01"]).due_at
+    assert due_at is not None
+    # Another account's event moves the event clock past acct-01's due time.
+    later = validate_event(
+        {
+            "event_id": "tick-1",
+            "type": "order.cancelled",
+            "account_id": "other",
+            "occurred_at": (due_at.replace(microsecond=0)).isoformat(),
+            "order_id": "x",
+        }
+    )
+    outputs = processor.handle([later])
+    assert "acct-01" in {out.stored.account_id for out in outputs}
+    assert stored_from_dict(store["acct-01"]).snapshot is not None
+
+
+def test_rebuilt_index_resumes_the_event_clock_and_due_times() -> None:
+    store, _ = run([HISTORY])
+    clock = EventClock()
+    fresh = AccountProcessor(store, clock)
+    count = fresh.rebuild_index(lambda account_id: account_id != "acct-00")
+    assert count == len(store) - 1
+    latest = [stored_from_dict(raw).state.latest_at for raw in store.values()]
+    assert clock.now() == max(t for t in latest if t is not None)
+    assert len(fresh.due) <= count
+
+
+@pytest.mark.parametrize("account", ["acct-00", "acct-03"])
+def test_outputs_carry_the_evaluation_time(account: str) -> None:
+    _, outputs = run([[e] for e in HISTORY])
+    last = [o for o in outputs if o.stored.account_id == account and o.health is not None][-1]
+    assert last.health is not None
+    assert isinstance(last.health.as_of, datetime)
+    assert last.health.as_of <= END  # type: ignore[operator]
