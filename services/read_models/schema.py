@@ -62,12 +62,14 @@ accounts = sa.Table(
     "accounts",
     metadata,
     _id("account_id", primary_key=True),
+    # Profile fields other than account_id have no length limit in
+    # schemas.internal.AccountProfile: Text, so PostgreSQL never refuses one.
     sa.Column("name", sa.Text),
-    sa.Column("tier", sa.String(32)),
-    _id("kam_id", nullable=True),
-    _id("parent_account_id", nullable=True),
+    sa.Column("tier", sa.Text),
+    sa.Column("kam_id", sa.Text),
+    sa.Column("parent_account_id", sa.Text),
     sa.Column("annual_revenue_target", sa.Double),
-    sa.Column("currency", sa.String(8)),
+    sa.Column("currency", sa.Text),
     sa.Column("as_of", UtcDateTime, nullable=False),
     sa.Index("ix_accounts_kam_id", "kam_id"),
 )
@@ -79,7 +81,7 @@ stakeholders = sa.Table(
     _id("account_id", primary_key=True),
     _id("stakeholder_id", primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
-    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
     sa.Column("title", sa.Text),
     sa.Column("department", sa.Text),
     sa.Column("status", sa.String(16), nullable=False),
