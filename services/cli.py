@@ -37,11 +37,11 @@ def _parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser(
         "up",
-        help="run everything on this machine (broker, worker, API, demo)",
+        help="run everything on this machine (broker, worker, sink, API, demo)",
         description="Start the embedded broker (unless KEYPULSE_BROKER names a cluster), the "
-        "stream worker and the API as supervised child processes, print the URLs and tokens, "
-        "and stop everything cleanly on Ctrl-C or SIGTERM. If a child dies, its last log "
-        "lines are shown and keypulse up exits with status 1.",
+        "stream worker, the read-model sink and the API as supervised child processes, "
+        "print the URLs and tokens, and stop everything cleanly on Ctrl-C or SIGTERM. "
+        "If a child dies, its last log lines are shown and keypulse up exits with status 1.",
         epilog=_ENV_HELP,
     )
     up.add_argument("--no-demo", action="store_true", help="do not start the demo simulator")
@@ -65,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Consume the input topics, keep per-account state, publish health and "
         "alerts. Connects to KEYPULSE_BROKER, or to the embedded broker started by "
         "'keypulse broker'.",
+        epilog=_ENV_HELP,
+    )
+    sub.add_parser(
+        "sink",
+        help="run only the read-model sink (output topics → SQL database)",
+        description="Copy account-health, alerts, account profiles and KAM queues from Kafka "
+        "into the SQL read models at KEYPULSE_DATABASE_URL (default: a SQLite file in "
+        "KEYPULSE_DATA_DIR); creates or upgrades the schema first.",
         epilog=_ENV_HELP,
     )
     sub.add_parser(
@@ -138,7 +146,7 @@ def _run_broker(settings: Settings) -> int:
         broker.start()
         print(
             f"embedded broker ready on {broker.bootstrap_servers} "
-            f"(topics: {', '.join(s.name for s in settings.topics.specs())})",
+            f"(topics: {', '.join(s.name for s in settings.topics.all_specs())})",
             flush=True,
         )
         return broker.wait()
@@ -204,6 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from consumers.worker import run_worker
 
             run_worker(settings)
+            return 0
+        if args.command == "sink":
+            from services.sink import run_sink
+
+            run_sink(settings)
             return 0
         if args.command == "api":
             from services.api.app import run_api

@@ -1,6 +1,6 @@
 """``keypulse up``: run the whole stack on one machine as supervised children.
 
-Children (embedded broker, stream worker, API) start in their own sessions
+Children (embedded broker, stream worker, read-model sink, API) start in their own sessions
 so that Ctrl-C reaches only this supervisor, which then stops them in
 reverse order. Each child also dies with the supervisor (PR_SET_PDEATHSIG),
 so not even ``kill -9`` of ``keypulse up`` leaves a process behind.
@@ -122,6 +122,7 @@ class Supervisor:
         if self.settings.uses_embedded_broker:
             plan.append(self._child("broker", _cli("broker")))
         plan.append(self._child("worker", _cli("worker")))
+        plan.append(self._child("sink", _cli("sink")))
         plan.append(self._child("api", _cli("api")))
         return plan
 

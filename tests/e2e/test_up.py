@@ -68,7 +68,7 @@ def test_up_serves_health_and_sigterm_leaves_no_process(stack: Stack) -> None:
     assert stack.get("/healthz") == (200, {"status": "ok"})
     assert stack.get("/readyz") == (200, {"status": "ok", "broker": "ok"})
     assert "admin" in stack.output()  # demo tokens are printed
-    assert len(stack.children()) >= 4  # broker wrapper, tansu, worker, api
+    assert len(stack.children()) >= 5  # broker wrapper, tansu, worker, sink, api
 
     stack.proc.send_signal(signal.SIGTERM)
     assert stack.proc.wait(timeout=30) == 0

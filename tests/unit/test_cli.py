@@ -6,7 +6,7 @@ import pytest
 
 from services.cli import main
 
-COMMANDS = ["up", "worker", "api", "simulate", "lag", "broker"]
+COMMANDS = ["up", "worker", "sink", "api", "simulate", "lag", "broker"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
