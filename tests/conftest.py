@@ -88,6 +88,30 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def isolated_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL schema of this test's own, for tests whose processes write freely."""
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    schema = f"kp_iso_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(POSTGRES_ADMIN_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def isolated_database_url(request: pytest.FixtureRequest) -> str:
+    """Like ``database_url``, but PostgreSQL gets a schema per test."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("isolated_postgres_url"))
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A SQLite database file of this test's own."""
     return f"sqlite:///{tmp_path / 'keypulse.db'}"

@@ -1,0 +1,154 @@
+"""Compare the SQL read models with the engine's reference replay."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from consumers.domain.evaluate import evaluate, to_snapshot
+from consumers.domain.policy import DEFAULT_POLICY
+from consumers.domain.replay import event_clock, fold_accounts, replay
+from consumers.domain.warmth import stakeholder_views
+from schemas.events import BaseEvent
+from services.read_models import schema as t
+
+
+def read_models(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
+    """Every read-model table as sorted lists of rows."""
+    with engine.connect() as conn:
+        return {
+            table.name: sorted(
+                (dict(r) for r in conn.execute(sa.select(table)).mappings()),
+                key=lambda row: [str(row[c.name]) for c in table.primary_key.columns],
+            )
+            for table in t.DATA_TABLES
+        }
+
+
+def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
+    """What differs between the read models and the replay of ``events`` (empty: equal).
+
+    * accounts, stakeholders: equal to the replayed state, stakeholders as of
+      the profile's as_of;
+    * current health: exactly the engine's evaluation of the replayed state
+      at the row's as_of, and the band the replay gives at the end;
+    * open alerts: the replay's open alerts at the end (ids included, but
+      for health_drop, whose onset is the evaluation that saw the drop);
+    * queues: each KAM lists exactly the replay's accounts of that KAM, ranked
+      by priority, with the health and open-alert count the other tables show.
+    """
+    end = event_clock(events)
+    if end is None:
+        return ["no events"]
+    oracle = replay(events, end)
+    states = fold_accounts(events)
+    rows = read_models(engine)
+    diffs: list[str] = []
+
+    accounts = {r["account_id"]: r for r in rows["accounts"]}
+    if set(accounts) != set(states):
+        return [f"accounts: {sorted(accounts)} != {sorted(states)}"]
+    for account_id, state in states.items():
+        info = state.info.value if state.info else None
+        row = accounts[account_id]
+        want = {
+            "name": info.name if info else None,
+            "tier": info.tier if info else None,
+            "kam_id": info.kam_id if info else None,
+        }
+        got = {k: row[k] for k in want}
+        if got != want:
+            diffs.append(f"{account_id} master data {got} != {want}")
+        people = stakeholder_views(tuple(state.stakeholders.values()), row["as_of"], DEFAULT_POLICY)
+        want_people = sorted(
+            (p.stakeholder_id, p.role, p.status, p.last_contact, p.warmth) for p in people
+        )
+        got_people = sorted(
+            (r["stakeholder_id"], r["role"], r["status"], r["last_contact"], r["warmth"])
+            for r in rows["stakeholders"]
+            if r["account_id"] == account_id
+        )
+        if got_people != want_people:
+            diffs.append(f"{account_id} stakeholders {got_people} != {want_people}")
+
+    health = {r["account_id"]: r for r in rows["account_health"]}
+    for account_id, state in states.items():
+        if account_id not in health:
+            diffs.append(f"{account_id}: no health row")
+            continue
+        row = health[account_id]
+        snap = to_snapshot(evaluate(state, row["as_of"]))
+        got_h = (
+            row["score"],
+            row["band"],
+            row["relationship"],
+            row["commercial"],
+            row["support"],
+            row["stability"],
+            row["drivers"],
+        )
+        want_h = (
+            snap.score,
+            snap.band,
+            snap.components.relationship,
+            snap.components.commercial,
+            snap.components.support,
+            snap.components.stability,
+            [d.model_dump() for d in snap.drivers],
+        )
+        if got_h != want_h:
+            diffs.append(f"{account_id} health at {row['as_of']}: {got_h} != {want_h}")
+        if row["band"] != oracle[account_id].health.band:
+            diffs.append(f"{account_id} band {row['band']} != {oracle[account_id].health.band}")
+
+    def key(kind: str, alert_id: str, *rest: Any) -> tuple[Any, ...]:
+        return ("" if kind == "health_drop" else alert_id, kind, *rest)
+
+    got_alerts = sorted(
+        key(r["kind"], r["alert_id"], r["account_id"], r["subject"], r["severity"], r["kam_id"])
+        for r in rows["alerts"]
+        if r["status"] == "open"
+    )
+    want_alerts = sorted(
+        key(a.kind, a.alert_id, a.account_id, a.subject, a.severity, a.kam_id)
+        for view in oracle.values()
+        for a in view.open_alerts
+    )
+    if got_alerts != want_alerts:
+        diffs.append(f"open alerts {got_alerts} != {want_alerts}")
+
+    open_counts: dict[str, int] = {}
+    for r in rows["alerts"]:
+        if r["status"] == "open":
+            open_counts[r["account_id"]] = open_counts.get(r["account_id"], 0) + 1
+    by_kam: dict[str, list[dict[str, Any]]] = {}
+    for item in rows["kam_queue_items"]:
+        by_kam.setdefault(item["kam_id"], []).append(item)
+    want_kams: dict[str, set[str]] = {}
+    for account_id, state in states.items():
+        if state.kam_id is not None:
+            want_kams.setdefault(state.kam_id, set()).add(account_id)
+    got_kams = {k: {i["account_id"] for i in items} for k, items in by_kam.items() if items}
+    if got_kams != want_kams:
+        diffs.append(f"queue membership {got_kams} != {want_kams}")
+    for kam_id, items in by_kam.items():
+        items.sort(key=lambda i: i["rank"])
+        order = [
+            i["account_id"] for i in sorted(items, key=lambda i: (-i["priority"], i["account_id"]))
+        ]
+        if [i["account_id"] for i in items] != order:
+            diffs.append(f"{kam_id} queue not ranked by priority")
+        for item in items:
+            account_id = item["account_id"]
+            if account_id in health and item["health"] != health[account_id]["score"]:
+                diffs.append(f"{kam_id}/{account_id} queue health {item['health']} != health row")
+            if item["open_alerts"] != open_counts.get(account_id, 0):
+                diffs.append(f"{kam_id}/{account_id} queue open_alerts {item['open_alerts']}")
+    return diffs
+
+
+def latest(rows: list[dict[str, Any]], column: str) -> datetime | None:
+    """The newest value of a timestamp column."""
+    return max((r[column] for r in rows if r[column] is not None), default=None)

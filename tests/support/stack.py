@@ -1,0 +1,105 @@
+"""Run the stream worker and the sink as real processes against the test broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaProducer
+
+from services.kafka_config import producer_config
+from services.process import terminate
+from services.settings import Settings
+from services.topic_admin import ensure_topics
+from tests.support.processes import free_port
+
+
+class PipelineStack:
+    """A private topic prefix, a database and worker/sink processes on the session broker."""
+
+    def __init__(self, broker: Settings, database_url: str, workdir: Path, clock: str = "event"):
+        self.settings = broker.model_copy(
+            update={
+                "topic_prefix": f"p{uuid.uuid4().hex[:8]}.",
+                "data_dir": workdir,
+                "worker_web_port": free_port(),
+                "clock": clock,
+            }
+        )
+        self.database_url = database_url
+        self.workdir = workdir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.starts: dict[str, int] = {}
+        ensure_topics(self.settings.bootstrap_servers, self.settings.topics.all_specs())
+        self._producer: KafkaProducer | None = None
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KEYPULSE_")}
+        s = self.settings
+        env.update(
+            KEYPULSE_EMBEDDED_BROKER_PORT=str(s.embedded_broker_port),
+            KEYPULSE_TOPIC_PREFIX=s.topic_prefix,
+            KEYPULSE_DATA_DIR=str(s.data_dir),
+            KEYPULSE_WORKER_WEB_PORT=str(s.worker_web_port),
+            KEYPULSE_CLOCK=s.clock,
+            KEYPULSE_DATABASE_URL=self.database_url,
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def start(self, name: str) -> subprocess.Popen[bytes]:
+        """Start ``keypulse worker`` or ``keypulse sink``; output goes to a log file."""
+        self.starts[name] = self.starts.get(name, 0) + 1
+        log = (self.workdir / f"{name}-{self.starts[name]}.log").open("wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", name],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a process: no shutdown, no commit, no flush."""
+        proc = self.procs[name]
+        proc.kill()
+        proc.wait(timeout=10)
+
+    def logs(self, name: str) -> str:
+        """Everything a process wrote, over all its starts."""
+        return "\n".join(
+            p.read_text(errors="replace") for p in sorted(self.workdir.glob(f"{name}-*.log"))
+        )
+
+    def publish(self, events: Iterable[dict[str, Any] | tuple[str, bytes, bytes]]) -> int:
+        """Publish wire-format events to their topics (or raw (topic, key, value) tuples)."""
+        if self._producer is None:
+            self._producer = KafkaProducer(**producer_config(self.settings))
+        count = 0
+        for item in events:
+            if isinstance(item, tuple):
+                topic, key, value = item
+                self._producer.send(self.settings.topics.name_of(topic), key=key, value=value)
+            else:
+                topic = self.settings.topics.for_event_type(item["type"])
+                self._producer.send(
+                    topic, key=item["account_id"].encode(), value=json.dumps(item).encode()
+                )
+            count += 1
+        self._producer.flush()
+        return count
+
+    def stop(self) -> None:
+        """Stop every process and the producer."""
+        for proc in self.procs.values():
+            terminate(proc, grace_seconds=15)
+        if self._producer is not None:
+            self._producer.close()
