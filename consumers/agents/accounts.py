@@ -15,10 +15,12 @@ worker that owns it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast
 
 import faust
@@ -73,8 +75,7 @@ class AccountStage:
         self._refresh_index()
         # Table reads and writes happen inside handle(), with no await in between,
         # so the timer and the agent never interleave on one account.
-        for out in self.processor.handle(decoded):
-            await self._publish(out)
+        await self._publish_all(self.processor.handle(decoded))
 
     async def _decode(self, event: EventT[Any]) -> BaseEvent | None:
         message = event.message
@@ -100,15 +101,36 @@ class AccountStage:
             return None
         return decoded
 
-    async def _publish(self, out: StepOutput) -> None:
-        if out.health is not None:
-            await self.outputs.send_health(out.health)
-        for alert in out.alerts:
-            await self.outputs.send_alert(alert)
-        if out.profile is not None:
-            await self.outputs.send_profile(out.profile)
-        for entry in out.queue_entries:
-            await self.outputs.send_queue_entry(entry)
+    async def _publish_all(self, outputs: Sequence[StepOutput]) -> None:
+        """Send every record of a batch, concurrently across keys, in order per key.
+
+        On the embedded broker each record travels in its own batch, and aiokafka
+        holds a send to a partition until that partition's previous batch left;
+        awaiting sends one by one would cost a round trip per record. Records of
+        one (topic, key) — one alert's lifecycle, one account's health — keep
+        their order.
+        """
+        lanes: dict[tuple[str, str], list[Callable[[], Awaitable[None]]]] = {}
+
+        def lane(topic: str, key: str, send: Callable[[], Awaitable[None]]) -> None:
+            lanes.setdefault((topic, key), []).append(send)
+
+        o = self.outputs
+        for out in outputs:
+            if out.health is not None:
+                lane("health", out.health.account_id, partial(o.send_health, out.health))
+            for alert in out.alerts:
+                lane("alerts", alert.account_id, partial(o.send_alert, alert))
+            if out.profile is not None:
+                lane("profiles", out.profile.account_id, partial(o.send_profile, out.profile))
+            for entry in out.queue_entries:
+                lane("queue", entry.kam_id, partial(o.send_queue_entry, entry))
+
+        async def run(sends: list[Callable[[], Awaitable[None]]]) -> None:
+            for send in sends:
+                await send()
+
+        await asyncio.gather(*(run(sends) for sends in lanes.values()))
 
     async def tick(self) -> None:
         """Timer body: evaluate the accounts whose due time has come."""
@@ -116,8 +138,7 @@ class AccountStage:
         if self.app.rebalancing or (recovery is not None and not recovery.completed.is_set()):
             return
         self._refresh_index()
-        for out in self.processor.evaluate_due():
-            await self._publish(out)
+        await self._publish_all(self.processor.evaluate_due())
 
     def _refresh_index(self) -> None:
         """Rebuild the due index once after each change of partition assignment."""

@@ -1,0 +1,397 @@
+"""``keypulse bench``: the four figures of issue 4, measured side by side in one run.
+
+(a) raw aiokafka consume + json.loads — the practical ceiling;
+(b) an empty Faust agent loop — the framework's ceiling;
+(c) the full pipeline (``keypulse worker``): input topics → health and alerts published;
+(d) latency from produce to alert published at a steady rate (default 1,000 events/s).
+
+Everything runs on a private embedded broker. Rates exclude start-up: each is
+events divided by the time from the first to the last record handled. Prints
+a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
+
+from schemas import INPUT_TOPICS
+from services.embedded_broker import EmbeddedBroker
+from services.kafka_config import producer_config
+from services.process import terminate
+from services.settings import Settings
+from services.topic_admin import ensure_topics
+
+
+@dataclass
+class BenchResult:
+    """Every figure of one run."""
+
+    date: str
+    machine: str
+    events: int
+    accounts: int
+    raw_consume_per_s: float = 0.0
+    empty_agent_per_s: float = 0.0
+    pipeline_per_s: float = 0.0
+    latency_rate_per_s: int = 0
+    latency_events: int = 0
+    latency_p50_ms: float | None = None
+    latency_p99_ms: float | None = None
+    latency_max_ms: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pipeline_vs_empty(self) -> float:
+        """(c) / (b): the target is at least 1."""
+        return self.pipeline_per_s / self.empty_agent_per_s if self.empty_agent_per_s else 0.0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _events(count: int, accounts: int, start: datetime) -> Iterator[dict[str, Any]]:
+    """A realistic mix: touchpoints, orders and tickets over ``accounts`` accounts."""
+    for a in range(accounts):
+        yield {
+            "event_id": f"acc-{a}",
+            "type": "account.upserted",
+            "account_id": f"bench-{a}",
+            "occurred_at": start.isoformat(),
+            "name": f"Bench {a}",
+            "tier": "key",
+            "kam_id": f"kam-{a % 10}",
+        }
+    for i in range(max(0, count - accounts)):
+        a = i % accounts
+        at = (start + timedelta(minutes=i)).isoformat()
+        base = {"event_id": f"ev-{i}", "account_id": f"bench-{a}", "occurred_at": at}
+        kind = i % 10
+        if kind < 6:
+            yield {
+                **base,
+                "type": "contact.logged",
+                "stakeholder_id": f"s-{a}-{i % 4}",
+                "channel": "call",
+                "direction": "outbound",
+            }
+        elif kind < 8:
+            yield {
+                **base,
+                "type": "order.placed",
+                "order_id": f"o-{i}",
+                "amount": 1000.0,
+                "currency": "EUR",
+            }
+        elif kind == 8:
+            yield {
+                **base,
+                "type": "stakeholder.upserted",
+                "stakeholder_id": f"s-{a}-{i % 4}",
+                "name": f"Person {i % 4}",
+                "role": "decision_maker" if i % 4 == 0 else "user",
+            }
+        else:
+            yield {**base, "type": "ticket.opened", "ticket_id": f"t-{i}", "severity": "P3"}
+
+
+def _publish(settings: Settings, events: Iterator[dict[str, Any]]) -> int:
+    producer = KafkaProducer(**producer_config(settings, client_id="keypulse-bench"))
+    n = 0
+    for event in events:
+        producer.send(
+            settings.topics.for_event_type(event["type"]),
+            key=event["account_id"].encode(),
+            value=json.dumps(event).encode(),
+        )
+        n += 1
+    producer.flush()
+    producer.close()
+    return n
+
+
+def _raw_consume(settings: Settings, expected: int) -> float:
+    async def consume() -> float:
+        consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
+        await consumer.start()
+        try:
+            parts = [
+                TopicPartition(settings.topics.name(t), p)
+                for t in INPUT_TOPICS
+                for p in range(settings.topic_partitions)
+            ]
+            consumer.assign(parts)
+            await consumer.seek_to_beginning(*parts)
+            seen, first = 0, 0.0
+            while seen < expected:
+                batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+                for records in batch.values():
+                    if records and not first:
+                        first = time.perf_counter()
+                    for record in records:
+                        json.loads(record.value)
+                    seen += len(records)
+            return expected / (time.perf_counter() - first)
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(consume())
+
+
+def _empty_agent(settings: Settings, expected: int) -> float:
+    topics = [settings.topics.name(t) for t in INPUT_TOPICS]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.bench.empty_agent",
+            settings.bootstrap_servers,
+            str(expected),
+            *topics,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    # Faust routes print() through its logger, so the JSON may follow a log prefix.
+    text = out.stdout + "\n" + out.stderr
+    found = [line[line.index('{"events"') :] for line in text.splitlines() if '{"events"' in line]
+    if not found:
+        raise RuntimeError(f"empty agent failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    result = json.loads(found[-1].strip())
+    return float(result["events"]) / float(result["seconds"])
+
+
+def _worker_env(settings: Settings, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYPULSE_")}
+    env.update(
+        KEYPULSE_EMBEDDED_BROKER_PORT=str(settings.embedded_broker_port),
+        KEYPULSE_TOPIC_PREFIX=settings.topic_prefix,
+        KEYPULSE_DATA_DIR=str(data_dir),
+        KEYPULSE_WORKER_WEB_PORT=str(_free_port()),
+        KEYPULSE_CLOCK=settings.clock,
+        KEYPULSE_LOG_LEVEL="warning",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@contextmanager
+def _worker(settings: Settings, data_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    log = (data_dir / "worker.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "worker"],
+        env=_worker_env(settings, data_dir),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield proc
+    finally:
+        terminate(proc, grace_seconds=15)
+        log.close()
+
+
+def _pipeline(settings: Settings, expected_accounts: int, events: int, data_dir: Path) -> float:
+    """Rate of the worker over a preloaded backlog, from its first to its last output."""
+    health = settings.topics.name_of("account-health")
+    consumer = KafkaConsumer(
+        health, bootstrap_servers=settings.bootstrap_servers, auto_offset_reset="earliest"
+    )
+    first = last = 0.0
+    accounts: set[bytes] = set()
+    with _worker(settings, data_dir) as proc:
+        deadline = time.monotonic() + 600
+        idle_since = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            got = consumer.poll(timeout_ms=500)
+            now = time.perf_counter()
+            if got:
+                idle_since = None
+                for records in got.values():
+                    for record in records:
+                        first = first or now
+                        last = now
+                        accounts.add(record.key)
+            elif len(accounts) >= expected_accounts:
+                idle_since = idle_since or now
+                if now - idle_since > 3.0:  # no more health changes: the backlog is done
+                    break
+    consumer.close()
+    if not first or last <= first:
+        raise RuntimeError("the worker published no health records")
+    return events / (last - first)
+
+
+def _latency(settings: Settings, rate: int, seconds: int, data_dir: Path) -> list[float]:
+    """Produce P1 tickets at ``rate``/s into a running worker; ms until each alert appears."""
+    alerts = settings.topics.name_of("alerts")
+    consumer = KafkaConsumer(
+        alerts,
+        bootstrap_servers=settings.bootstrap_servers,
+        auto_offset_reset="latest",
+    )
+    consumer.poll(timeout_ms=1000)  # join: from now on
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    producer = KafkaProducer(**producer_config(settings, client_id="keypulse-bench-latency"))
+    with _worker(settings, data_dir):
+        # Warm up: wait until the worker answers one event.
+        warm = {
+            "event_id": "warm",
+            "type": "ticket.opened",
+            "account_id": "lat-warm",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "ticket_id": "warm",
+            "severity": "P1",
+        }
+        producer.send(
+            settings.topics.name_of("tickets"), key=b"lat-warm", value=json.dumps(warm).encode()
+        )
+        producer.flush()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not consumer.poll(timeout_ms=500):
+            pass
+        total = rate * seconds
+        start = time.perf_counter()
+        for i in range(total):
+            due = start + i / rate
+            while True:
+                pause = due - time.perf_counter()
+                if pause <= 0:
+                    break
+                for records in consumer.poll(timeout_ms=max(1, int(pause * 1000))).values():
+                    _record_latency(records, sent, latencies)
+            ticket = f"lat-{i}"
+            event = {
+                "event_id": ticket,
+                "type": "ticket.opened",
+                "account_id": f"lat-{i % 500}",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "ticket_id": ticket,
+                "severity": "P1",
+            }
+            sent[ticket] = time.time()
+            producer.send(
+                settings.topics.name_of("tickets"),
+                key=event["account_id"].encode(),
+                value=json.dumps(event).encode(),
+            )
+        producer.flush()
+        deadline = time.monotonic() + 60
+        while len(latencies) < total and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=500).values():
+                _record_latency(records, sent, latencies)
+    producer.close()
+    consumer.close()
+    return latencies
+
+
+def _record_latency(records: list[Any], sent: dict[str, float], out: list[float]) -> None:
+    for record in records:
+        alert = json.loads(record.value)
+        produced = sent.pop(str(alert.get("subject")), None)
+        if produced is not None and alert.get("status") == "open":
+            # record.timestamp: when the worker's producer created the alert record.
+            out.append(record.timestamp - produced * 1000)
+
+
+def _phase_settings(base: Settings, clock: str) -> Settings:
+    settings = base.model_copy(update={"topic_prefix": f"b{uuid.uuid4().hex[:6]}.", "clock": clock})
+    ensure_topics(settings.bootstrap_servers, settings.topics.all_specs())
+    return settings
+
+
+def run_bench(events: int, accounts: int, rate: int, seconds: int, out: Path) -> BenchResult:
+    """Run all four phases on one fresh embedded broker and write the JSON result."""
+    result = BenchResult(
+        date=datetime.now(UTC).date().isoformat(),
+        machine=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        events=events,
+        accounts=accounts,
+        latency_rate_per_s=rate,
+    )
+    with tempfile.TemporaryDirectory(prefix="keypulse-bench-") as tmp:
+        base = Settings(embedded_broker_port=_free_port(), data_dir=Path(tmp))
+        with (Path(tmp) / "tansu.log").open("wb") as log, EmbeddedBroker(base, log=log):
+            backlog = _phase_settings(base, "event")
+            start = datetime(2026, 1, 1, tzinfo=UTC)
+            sent = _publish(backlog, _events(events, accounts, start))
+            _progress(f"published {sent} events for {accounts} accounts")
+            result.raw_consume_per_s = _raw_consume(backlog, sent)
+            _progress(f"(a) raw aiokafka consume: {result.raw_consume_per_s:,.0f}/s")
+            result.empty_agent_per_s = _empty_agent(backlog, sent)
+            _progress(f"(b) empty Faust agent: {result.empty_agent_per_s:,.0f}/s")
+            (Path(tmp) / "pipeline").mkdir()
+            result.pipeline_per_s = _pipeline(backlog, accounts, sent, Path(tmp) / "pipeline")
+            _progress(f"(c) full pipeline: {result.pipeline_per_s:,.0f}/s")
+            live = _phase_settings(base, "wall")
+            (Path(tmp) / "latency").mkdir()
+            latencies = _latency(live, rate, seconds, Path(tmp) / "latency")
+            result.latency_events = len(latencies)
+            if latencies:
+                ordered = sorted(latencies)
+                result.latency_p50_ms = round(statistics.median(ordered), 1)
+                result.latency_p99_ms = round(ordered[int(0.99 * (len(ordered) - 1))], 1)
+                result.latency_max_ms = round(ordered[-1], 1)
+            if len(latencies) < rate * seconds:
+                result.notes.append(f"only {len(latencies)} of {rate * seconds} alerts arrived")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps({**asdict(result), "pipeline_vs_empty": result.pipeline_vs_empty}, indent=2)
+        + "\n"
+    )
+    return result
+
+
+def _progress(text: str) -> None:
+    print(f"  ... {text}", file=sys.stderr, flush=True)
+
+
+def format_result(result: BenchResult) -> str:
+    """The figures as a table."""
+
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.1f} ms"
+
+    rows = [
+        ("(a) raw aiokafka consume + json.loads", f"{result.raw_consume_per_s:,.0f} events/s"),
+        ("(b) empty Faust agent loop", f"{result.empty_agent_per_s:,.0f} events/s"),
+        ("(c) full pipeline → health/alerts", f"{result.pipeline_per_s:,.0f} events/s"),
+        ("(c)/(b)", f"{result.pipeline_vs_empty:.2f}"),
+        (f"(d) latency p50 @ {result.latency_rate_per_s}/s", ms(result.latency_p50_ms)),
+        (f"(d) latency p99 @ {result.latency_rate_per_s}/s", ms(result.latency_p99_ms)),
+        ("(d) latency max", ms(result.latency_max_ms)),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [
+        f"keypulse bench — {result.date}, {result.machine}",
+        f"{result.events:,} events over {result.accounts:,} accounts, embedded broker",
+        "",
+    ]
+    lines += [f"{name.ljust(width)}  {value}" for name, value in rows]
+    lines += [f"note: {n}" for n in result.notes]
+    return "\n".join(lines)
