@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from consumers.account_step import StepOutput, step, stored_from_dict, stored_to_dict
+from consumers.account_step import (
+    StepOutput,
+    StoredAccount,
+    step,
+    stored_from_dict,
+    stored_to_dict,
+)
 from consumers.clock import Clock
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.due_index import DueIndex
@@ -23,6 +29,8 @@ log = logging.getLogger(__name__)
 
 #: Most due accounts one call to evaluate_due handles (the rest wait for the next).
 DUE_BATCH = 2_000
+#: Most parsed account records kept in memory beside the table.
+PARSED_CACHE_MAX = 100_000
 
 
 class AccountProcessor:
@@ -38,9 +46,18 @@ class AccountProcessor:
         self.clock = clock
         self.policy = policy
         self.due = DueIndex()
+        # Parsed records by account, valid while the store still holds the very
+        # dict they were parsed from (a recovery or another writer replaces it).
+        self._parsed: dict[str, tuple[Any, StoredAccount]] = {}
 
     def handle(self, events: Iterable[BaseEvent]) -> list[StepOutput]:
-        """Apply a batch: each account is read, evaluated and written once; then due accounts."""
+        """Apply a batch: each account is read, evaluated and written once.
+
+        Accounts that only became due (the clock moved, no event of theirs) wait
+        for :meth:`evaluate_due`, which the worker's timer calls every second:
+        evaluating them after every batch would, during a backlog, re-evaluate
+        the same accounts many times a second for nothing.
+        """
         by_account: dict[str, list[BaseEvent]] = {}
         for event in events:
             self.clock.observe(event.occurred_at)
@@ -48,9 +65,7 @@ class AccountProcessor:
         now = self.clock.now()
         if now is None:
             return []
-        outputs = [self._step(a, evs, now) for a, evs in sorted(by_account.items())]
-        # The clock may have moved on (event clock) or time passed: due accounts too.
-        return outputs + self.evaluate_due(now)
+        return [self._step(a, evs, now) for a, evs in sorted(by_account.items())]
 
     def evaluate_due(self, now: datetime | None = None) -> list[StepOutput]:
         """Evaluate the accounts whose due time has come (at most DUE_BATCH)."""
@@ -63,11 +78,22 @@ class AccountProcessor:
             if self.store.get(account_id) is not None
         ]
 
-    def _step(self, account_id: str, events: Sequence[BaseEvent], now: datetime) -> StepOutput:
+    def _load(self, account_id: str) -> StoredAccount | None:
         raw = self.store.get(account_id)
-        stored = stored_from_dict(raw) if raw else None
-        out = step(stored, account_id, events, now, self.policy)
-        self.store[account_id] = stored_to_dict(out.stored)
+        if not raw:
+            return None
+        cached = self._parsed.get(account_id)
+        if cached is not None and cached[0] is raw:
+            return cached[1]
+        return stored_from_dict(raw)
+
+    def _step(self, account_id: str, events: Sequence[BaseEvent], now: datetime) -> StepOutput:
+        out = step(self._load(account_id), account_id, events, now, self.policy)
+        raw = stored_to_dict(out.stored)
+        self.store[account_id] = raw
+        if len(self._parsed) >= PARSED_CACHE_MAX and account_id not in self._parsed:
+            self._parsed.clear()  # bounded memory; the next reads parse again
+        self._parsed[account_id] = (raw, out.stored)
         self.due.schedule(account_id, out.stored.due_at)
         return out
 

@@ -39,7 +39,7 @@ from services.settings import Settings
 log = logging.getLogger(__name__)
 
 #: Most messages handled in one batch, and how long to wait to fill one.
-BATCH_MAX = 500
+BATCH_MAX = 5_000
 BATCH_WITHIN_SECONDS = 0.02
 #: How often the timer looks for accounts whose evaluation is due.
 TICK_SECONDS = 1.0

@@ -26,12 +26,18 @@ HISTORY: list[BaseEvent] = [validate_event(e) for e in portfolio_history()]
 END = event_clock(HISTORY)
 
 
-def run(batches: list[list[BaseEvent]]) -> tuple[dict[str, Any], list[StepOutput]]:
+def run(
+    batches: list[list[BaseEvent]], ticks: set[int] | None = None
+) -> tuple[dict[str, Any], list[StepOutput]]:
+    """Feed batches as the agent does; the timer ticks after batches in ``ticks`` and at the end."""
     store: dict[str, Any] = {}
     processor = AccountProcessor(store, EventClock())
     outputs: list[StepOutput] = []
-    for batch in batches:
+    for n, batch in enumerate(batches):
         outputs += processor.handle(batch)
+        if ticks is None or n in ticks:
+            outputs += processor.evaluate_due()
+    outputs += processor.evaluate_due()
     return store, outputs
 
 
@@ -83,7 +89,8 @@ def test_shuffled_duplicated_batches_end_where_the_replay_ends(
         size = rng.randint(1, max_batch)
         batches.append(delivered[:size])
         delivered = delivered[size:]
-    store, _ = run(batches)
+    ticks = {n for n in range(len(batches)) if rng.random() < 0.3}
+    store, _ = run(batches, ticks)
     assert_matches_replay(store)
 
 
@@ -146,8 +153,10 @@ def test_due_accounts_are_evaluated_when_the_clock_moves_without_their_events() 
             "order_id": "x",
         }
     )
-    outputs = processor.handle([later])
-    assert "acct-01" in {out.stored.account_id for out in outputs}
+    handled = processor.handle([later])
+    assert "acct-01" not in {out.stored.account_id for out in handled}
+    ticked = processor.evaluate_due()  # the worker's timer
+    assert "acct-01" in {out.stored.account_id for out in ticked}
     assert stored_from_dict(store["acct-01"]).snapshot is not None
 
 
