@@ -11,6 +11,7 @@ import json
 import random
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from consumers.domain.apply import apply, fold_events
@@ -325,7 +326,7 @@ def main() -> None:
     tickets = len(worst.tickets)
     size = state_bytes(worst)
     print(f"  worst case (every cap full, {tickets} tickets in 180 days): {size:,} bytes")
-    no_tickets = AccountState(**{**worst.__dict__, "tickets": {}})
+    no_tickets = replace(worst, tickets={})
     per_ticket = (state_bytes(worst) - state_bytes(no_tickets)) / max(1, tickets)
     print(f"    of which tickets: {per_ticket:.0f} bytes each (bounded by time, not count)")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.rules import Condition, conditions
-from consumers.domain.scoring import Components, Driver, Scored, score
+from consumers.domain.scoring import Components, Driver, Scored, as_of, score, score_as_of
 from consumers.domain.state import AccountState
 from schemas.outputs import Driver as DriverRecord
 from schemas.outputs import HealthComponents, HealthSnapshot
@@ -47,7 +47,8 @@ class Health:
 def evaluate(state: AccountState, now: datetime, policy: Policy = DEFAULT_POLICY) -> Health:
     """Score ``state`` at clock time ``now`` and find the alert conditions that hold."""
     now = now.astimezone(UTC)
-    scored = score(state, now, policy)
+    view = as_of(state, now, policy)
+    scored = score_as_of(view, policy)
     baseline = _baseline(state, now, policy)
     return Health(
         account_id=state.account_id,
@@ -57,7 +58,7 @@ def evaluate(state: AccountState, now: datetime, policy: Policy = DEFAULT_POLICY
         band=scored.band,
         components=scored.components,
         drivers=scored.drivers,
-        conditions=conditions(state, now, policy, scored, baseline),
+        conditions=conditions(state, now, policy, scored, baseline, view),
         baseline_score=None if baseline is None else baseline.score,
     )
 

@@ -10,6 +10,7 @@ Opening, keeping and resolving alerts from these conditions is alerts.py's job.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,10 +18,11 @@ from consumers.domain.policy import Policy
 from consumers.domain.scoring import (
     KEY_ROLES,
     ROLE_LABEL,
+    AsOf,
     Scored,
-    live_orders,
+    TicketView,
+    as_of,
     n_days,
-    open_tickets,
     present,
     role_before,
     ticket_sentence,
@@ -28,7 +30,7 @@ from consumers.domain.scoring import (
     whole_days,
 )
 from consumers.domain.state import AccountState, ReorgStep, Stakeholder
-from consumers.domain.warmth import DAY, last_contact, role_since, silent_since, warmth
+from consumers.domain.warmth import DAY, last_contact, role_since, silent_since
 
 BAND_RANK = {"healthy": 0, "watch": 1, "at_risk": 2, "critical": 3}
 
@@ -55,21 +57,28 @@ def conditions(
     policy: Policy,
     scored: Scored,
     baseline: Scored | None,
+    view: AsOf | None = None,
 ) -> tuple[Condition, ...]:
-    """Every alert condition that holds at ``now``, sorted by (kind, subject)."""
-    people = [p for _, p in sorted(state.stakeholders.items()) if present(p, now)]
+    """Every alert condition that holds at ``now``, sorted by (kind, subject).
+
+    ``view`` is the state read as of ``now`` when the caller (evaluate) already
+    has it from scoring.
+    """
+    if view is None or view.now != now or view.state is not state:
+        view = as_of(state, now, policy)
+    people = view.people
     found: list[Condition] = []
     found += _cooling(people, now, policy)
     found += _champion_left(state, people, now, policy)
     found += _decision_maker_changed(state, people, now, policy)
-    found += _single_threaded(state, people, now, policy)
+    found += _single_threaded(state, view, policy)
     found += _health_drop(now, policy, scored, baseline)
-    found += _critical_tickets(state, now)
-    found += _order_gap(state, now, policy)
+    found += _critical_tickets(view.tickets, now)
+    found += _order_gap(view.orders, now, policy)
     return tuple(sorted(found, key=lambda c: (c.kind, c.subject or "")))
 
 
-def _cooling(people: list[Stakeholder], now: datetime, policy: Policy) -> list[Condition]:
+def _cooling(people: Sequence[Stakeholder], now: datetime, policy: Policy) -> list[Condition]:
     a = policy.alerts
     found = []
     for p in people:
@@ -114,7 +123,7 @@ def _departures(
 
 
 def _engaged_successor(
-    people: list[Stakeholder], role: str, after: datetime, now: datetime, exclude: str
+    people: Sequence[Stakeholder], role: str, after: datetime, now: datetime, exclude: str
 ) -> Stakeholder | None:
     """An active holder of ``role`` we have been in contact with since ``after``."""
     for p in people:
@@ -125,7 +134,7 @@ def _engaged_successor(
 
 
 def _champion_left(
-    state: AccountState, people: list[Stakeholder], now: datetime, policy: Policy
+    state: AccountState, people: Sequence[Stakeholder], now: datetime, policy: Policy
 ) -> list[Condition]:
     found = []
     for person, step in _departures(state, now, policy, "champion"):
@@ -141,7 +150,7 @@ def _champion_left(
 
 
 def _decision_maker_changed(
-    state: AccountState, people: list[Stakeholder], now: datetime, policy: Policy
+    state: AccountState, people: Sequence[Stakeholder], now: datetime, policy: Policy
 ) -> list[Condition]:
     window = timedelta(days=policy.alerts.key_change_window_days)
     found = []
@@ -205,14 +214,13 @@ def _cold_at(person: Stakeholder, now: datetime, policy: Policy) -> datetime | N
     return end
 
 
-def _single_threaded(
-    state: AccountState, people: list[Stakeholder], now: datetime, policy: Policy
-) -> list[Condition]:
+def _single_threaded(state: AccountState, view: AsOf, policy: Policy) -> list[Condition]:
     a = policy.alerts
     if state.tier not in a.single_threaded_tiers or not state.kams:
         return []
+    now = view.now
     threshold = policy.warmth.warm_threshold
-    warm = [p for p in people if warmth(p, now, policy) >= threshold]
+    warm = [p for p in view.people if view.heat[p.stakeholder_id] >= threshold]
     if len(warm) >= a.single_threaded_min_warm:
         return []
     # Onset: when the last-but-one warm relationship cooled (or the account
@@ -258,9 +266,9 @@ def _health_drop(
     return [Condition("health_drop", None, severity, reason, now)]
 
 
-def _critical_tickets(state: AccountState, now: datetime) -> list[Condition]:
+def _critical_tickets(tickets: Sequence[TicketView], now: datetime) -> list[Condition]:
     found = []
-    for view in open_tickets(state, now):
+    for view in tickets:
         if view.severity != "P1" and view.escalated_at is None:
             continue
         if view.severity == "P1":
@@ -278,9 +286,10 @@ def _critical_tickets(state: AccountState, now: datetime) -> list[Condition]:
     return found
 
 
-def _order_gap(state: AccountState, now: datetime, policy: Policy) -> list[Condition]:
+def _order_gap(
+    orders: list[tuple[datetime, str, float]], now: datetime, policy: Policy
+) -> list[Condition]:
     a = policy.alerts
-    orders = live_orders(state, now)
     interval = usual_order_interval(orders, policy)
     if interval is None:
         return []

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import itertools
 import statistics
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -25,7 +27,6 @@ from consumers.domain.state import (
     ORDER_HORIZON,
     TICKET_HORIZON,
     AccountState,
-    Order,
     Reg,
     ReorgStep,
     Stakeholder,
@@ -120,19 +121,15 @@ def live_orders(state: AccountState, now: datetime) -> list[tuple[datetime, str,
     forgets them, so that pruning never changes an evaluation.
     """
     floor = now - ORDER_HORIZON
-    result = []
-    for oid, order in sorted(state.orders.items()):
-        if _live_at(order, floor, now):
-            assert order.placed is not None
-            result.append((order.placed.at, oid, order.placed.value.amount))
-    result.sort()
-    return result
-
-
-def _live_at(order: Order, floor: datetime, now: datetime) -> bool:
-    if order.placed is None or not floor <= order.placed.at <= now:
-        return False
-    return order.cancelled is None or not floor <= order.cancelled.at <= now
+    # The state keeps its placed orders sorted by (placed_at, order_id): the
+    # ones placed within [floor, now] are one slice, already in result order.
+    times = state.placed_order_times
+    rows = state.placed_orders[bisect_left(times, floor) : bisect_right(times, now)]
+    return [
+        (r.at, r.order_id, r.amount)
+        for r in rows
+        if r.cancelled_at is None or not floor <= r.cancelled_at <= now
+    ]
 
 
 @dataclass(frozen=True)
@@ -194,7 +191,10 @@ def open_ticket(ticket: Ticket, now: datetime) -> TicketView | None:
 
 def open_tickets(state: AccountState, now: datetime) -> list[TicketView]:
     """Tickets open at ``now``, by ticket_id."""
-    views = (open_ticket(t, now) for _, t in sorted(state.tickets.items()))
+    # A ticket whose every fact is older than the horizon is forgotten (see
+    # open_ticket): skip it without building its view.
+    floor = now - TICKET_HORIZON
+    views = (open_ticket(t, now) for newest, t in state.tickets_by_id if newest >= floor)
     return [v for v in views if v is not None]
 
 
@@ -239,14 +239,48 @@ def whole_days(earlier: datetime, later: datetime) -> int:
 # --- the score -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AsOf:
+    """The state read as of one clock time: what the score and the alert rules both need.
+
+    Built once per evaluation so that the rules do not walk the stakeholders,
+    tickets and orders again after the score did.
+    """
+
+    state: AccountState
+    now: datetime
+    people: tuple[Stakeholder, ...]  # present at ``now``, by stakeholder_id
+    heat: Mapping[str, float]  # warmth of each present stakeholder
+    tickets: tuple[TicketView, ...]  # open at ``now``, by ticket_id
+    orders: list[tuple[datetime, str, float]]  # live_orders at ``now``
+
+
+def as_of(state: AccountState, now: datetime, policy: Policy) -> AsOf:
+    """Read ``state`` as of ``now``."""
+    people = tuple(p for p in state.stakeholders_by_id if present(p, now))
+    return AsOf(
+        state=state,
+        now=now,
+        people=people,
+        heat={p.stakeholder_id: warmth(p, now, policy) for p in people},
+        tickets=tuple(open_tickets(state, now)),
+        orders=live_orders(state, now),
+    )
+
+
 def score(state: AccountState, now: datetime, policy: Policy) -> Scored:
     """Score ``state`` at clock time ``now``."""
+    return score_as_of(as_of(state, now, policy), policy)
+
+
+def score_as_of(view: AsOf, policy: Policy) -> Scored:
+    """Score a state already read as of a clock time."""
     w = policy.weights
     drivers: list[Driver] = []
-    drivers += _relationship(state, now, policy)
-    drivers += _commercial(state, now, policy)
-    drivers += _support(state, now, policy)
-    drivers += _stability(state, now, policy)
+    drivers += _relationship(view, policy)
+    drivers += _commercial(view, policy)
+    drivers += _support(view, policy)
+    drivers += _stability(view.state, view.now, policy)
 
     def component(name: str, weight: float) -> float:
         lost = sum(-d.impact for d in drivers if d.component == name)
@@ -288,11 +322,10 @@ def _person_line(person: Stakeholder, now: datetime, policy: Policy) -> tuple[st
     )
 
 
-def _relationship(state: AccountState, now: datetime, policy: Policy) -> list[Driver]:
+def _relationship(view: AsOf, policy: Policy) -> list[Driver]:
     w = policy.weights
     r = policy.relationship
-    people = [p for _, p in sorted(state.stakeholders.items()) if present(p, now)]
-    heat = {p.stakeholder_id: warmth(p, now, policy) for p in people}
+    now, people, heat = view.now, view.people, view.heat
     drivers: list[Driver] = []
     for role, points in (("decision_maker", w.decision_maker), ("champion", w.champion)):
         holders = [p for p in people if p.current_role == role]
@@ -335,10 +368,10 @@ def _relationship(state: AccountState, now: datetime, policy: Policy) -> list[Dr
     return drivers
 
 
-def _commercial(state: AccountState, now: datetime, policy: Policy) -> list[Driver]:
+def _commercial(view: AsOf, policy: Policy) -> list[Driver]:
     w = policy.weights
     c = policy.commercial
-    orders = live_orders(state, now)
+    state, now, orders = view.state, view.now, view.orders
     if not orders:
         return []  # no order data yet: unknown is neutral, not bad
     currency = state.info.value.currency if state.info is not None else None
@@ -406,9 +439,10 @@ def ticket_sentence(view: TicketView, now: datetime) -> str:
     return "".join(parts)
 
 
-def _support(state: AccountState, now: datetime, policy: Policy) -> list[Driver]:
+def _support(view: AsOf, policy: Policy) -> list[Driver]:
     budget = policy.weights.support
-    items = [(v, ticket_penalty(v, now, policy)) for v in open_tickets(state, now)]
+    now = view.now
+    items = [(v, ticket_penalty(v, now, policy)) for v in view.tickets]
     total = sum(p for _, p in items)
     # Many open tickets cannot cost more than the whole component: scale them
     # together so that each one's share of the blame is kept.
@@ -503,16 +537,19 @@ __all__ = [
     "DAY",
     "KEY_ROLES",
     "ROLE_LABEL",
+    "AsOf",
     "Components",
     "Driver",
     "Scored",
     "TicketView",
+    "as_of",
     "live_orders",
     "n_days",
     "open_tickets",
     "present",
     "role_before",
     "score",
+    "score_as_of",
     "shocks",
     "usual_order_interval",
 ]

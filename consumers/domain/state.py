@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from consumers.domain.errors import StateFormatError
@@ -260,6 +261,62 @@ class AccountState:
     def name(self) -> str:
         """Account name, or its id while master data is missing."""
         return self.info.value.name if self.info is not None else self.account_id
+
+    # --- indexes, built once per state ---------------------------------------------------
+    # A state is never changed after construction, so what the evaluation would
+    # otherwise sort again at every clock time (next_due evaluates one state at
+    # several) is kept on the instance. cached_property stores into the
+    # instance __dict__, outside the dataclass fields: equality, repr,
+    # dataclasses.replace and state_to_dict never see it.
+
+    @cached_property
+    def stakeholders_by_id(self) -> tuple[Stakeholder, ...]:
+        """Stakeholders sorted by stakeholder_id."""
+        return tuple(p for _, p in sorted(self.stakeholders.items()))
+
+    @cached_property
+    def tickets_by_id(self) -> tuple[tuple[datetime, Ticket], ...]:
+        """(newest fact's ``at``, ticket) sorted by ticket_id.
+
+        The newest ``at`` lets an evaluation skip a ticket whose every fact is
+        older than the ticket horizon: such a ticket can never be open.
+        """
+        rows = []
+        for _, t in sorted(self.tickets.items()):
+            ats = [r.at for r in (t.opened, t.status, t.escalated, t.severity_change) if r]
+            rows.append((max(ats) if ats else _EPOCH, t))
+        return tuple(rows)
+
+    @cached_property
+    def placed_orders(self) -> tuple[PlacedOrder, ...]:
+        """Placed orders sorted by (placed_at, order_id), with when each was cancelled."""
+        rows = [
+            PlacedOrder(
+                o.placed.at,
+                oid,
+                o.placed.value.amount,
+                o.cancelled.at if o.cancelled is not None else None,
+            )
+            for oid, o in self.orders.items()
+            if o.placed is not None
+        ]
+        rows.sort(key=lambda r: (r.at, r.order_id))
+        return tuple(rows)
+
+    @cached_property
+    def placed_order_times(self) -> tuple[datetime, ...]:
+        """``placed_orders``' placement times, for bisecting a time window."""
+        return tuple(r.at for r in self.placed_orders)
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """One placed order as the commercial scoring reads it."""
+
+    at: datetime
+    order_id: str
+    amount: float
+    cancelled_at: datetime | None
 
 
 def empty_state(account_id: str) -> AccountState:

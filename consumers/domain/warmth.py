@@ -11,6 +11,7 @@ each kind is all it needs (see state.py).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,20 +31,42 @@ def touchpoint_strength(point: Touchpoint, role: str, now: datetime, policy: Pol
     if point.at > now:
         return 0.0
     w = policy.warmth
-    weight = w.channel_weight.get(point.channel, 0.3)
+    return _strength(
+        point, w.channel_weight, w.negative_sentiment_factor, w.half_life_days[role], now
+    )
+
+
+def _strength(
+    point: Touchpoint,
+    channel_weight: Mapping[str, float],
+    negative_factor: float,
+    half_life: float,
+    now: datetime,
+) -> float:
+    # The policy lookups are hoisted out by the caller: warmth runs this for
+    # every touchpoint of every stakeholder, several times per evaluation.
+    weight = channel_weight.get(point.channel, 0.3)
     if point.negative:
-        weight *= w.negative_sentiment_factor
-    decay: float = 0.5 ** (days_between(point.at, now) / w.half_life_days[role])
+        weight *= negative_factor
+    decay: float = 0.5 ** (((now - point.at) / DAY) / half_life)
     return weight * decay
 
 
 def warmth(person: Stakeholder, now: datetime, policy: Policy) -> float:
     """Warmth 0–1 of a stakeholder at ``now``, from touchpoints up to ``now``."""
-    role = person.current_role
-    return min(
-        1.0,
-        max((touchpoint_strength(p, role, now, policy) for p in person.touchpoints), default=0.0),
-    )
+    w = policy.warmth
+    channel_weight, negative_factor = w.channel_weight, w.negative_sentiment_factor
+    half_life = w.half_life_days[person.current_role]
+    # Strengths are never negative (policy weights are not), so starting from
+    # 0.0 and skipping future touchpoints (worth 0.0) gives exactly
+    # max(strengths, default=0.0).
+    best = 0.0
+    for point in person.touchpoints:
+        if point.at <= now:
+            strength = _strength(point, channel_weight, negative_factor, half_life, now)
+            if strength > best:
+                best = strength
+    return min(1.0, best)
 
 
 def last_contact(person: Stakeholder, now: datetime) -> datetime | None:
