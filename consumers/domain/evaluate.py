@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.rules import Condition, conditions
-from consumers.domain.scoring import Components, Driver, Scored, as_of, score, score_as_of
+from consumers.domain.scoring import Components, Driver, Scored, as_of, score_as_of
 from consumers.domain.state import AccountState
 from schemas.outputs import Driver as DriverRecord
 from schemas.outputs import HealthComponents, HealthSnapshot
@@ -44,11 +44,18 @@ class Health:
         return tuple(shown[:DRIVERS_SHOWN])
 
 
-def evaluate(state: AccountState, now: datetime, policy: Policy = DEFAULT_POLICY) -> Health:
-    """Score ``state`` at clock time ``now`` and find the alert conditions that hold."""
+def evaluate(
+    state: AccountState, now: datetime, policy: Policy = DEFAULT_POLICY, *, explain: bool = True
+) -> Health:
+    """Score ``state`` at clock time ``now`` and find the alert conditions that hold.
+
+    ``explain=False`` is for callers that only compare score, band and the
+    conditions' kind, subject and severity (next_due's probes): the result has
+    no drivers, and a health_drop reason lacks its "biggest factor".
+    """
     now = now.astimezone(UTC)
     view = as_of(state, now, policy)
-    scored = score_as_of(view, policy)
+    scored = score_as_of(view, policy, explain=explain)
     baseline = _baseline(state, now, policy)
     return Health(
         account_id=state.account_id,
@@ -68,7 +75,8 @@ def _baseline(state: AccountState, now: datetime, policy: Policy) -> Scored | No
     if state.first_seen is None or state.first_seen > then:
         return None
     # The same state read as of two weeks ago: facts stamped later are ignored.
-    return score(state, then, policy)
+    # Only its score and band are used, so no sentences are composed.
+    return score_as_of(as_of(state, then, policy), policy, explain=False)
 
 
 def to_snapshot(health: Health) -> HealthSnapshot:

@@ -273,14 +273,21 @@ def score(state: AccountState, now: datetime, policy: Policy) -> Scored:
     return score_as_of(as_of(state, now, policy), policy)
 
 
-def score_as_of(view: AsOf, policy: Policy) -> Scored:
-    """Score a state already read as of a clock time."""
+def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
+    """Score a state already read as of a clock time.
+
+    With ``explain=False`` the result has the same score, band and components
+    but no drivers: for callers that only compare numbers (the health-drop
+    baseline, next_due's probes), which then skip composing every sentence.
+    The penalties are computed by the very same code either way, so the
+    numbers are identical.
+    """
     w = policy.weights
     drivers: list[Driver] = []
-    drivers += _relationship(view, policy)
-    drivers += _commercial(view, policy)
-    drivers += _support(view, policy)
-    drivers += _stability(view.state, view.now, policy)
+    drivers += _relationship(view, policy, explain)
+    drivers += _commercial(view, policy, explain)
+    drivers += _support(view, policy, explain)
+    drivers += _stability(view.state, view.now, policy)  # rare: always explained
 
     def component(name: str, weight: float) -> float:
         lost = sum(-d.impact for d in drivers if d.component == name)
@@ -294,6 +301,8 @@ def score_as_of(view: AsOf, policy: Policy) -> Scored:
         support=component("support", w.support),
         stability=component("stability", w.stability),
     )
+    if not explain:
+        return Scored(value, policy.band(value), components, ())
     ordered = tuple(
         sorted(
             (
@@ -322,7 +331,7 @@ def _person_line(person: Stakeholder, now: datetime, policy: Policy) -> tuple[st
     )
 
 
-def _relationship(view: AsOf, policy: Policy) -> list[Driver]:
+def _relationship(view: AsOf, policy: Policy, explain: bool) -> list[Driver]:
     w = policy.weights
     r = policy.relationship
     now, people, heat = view.now, view.people, view.heat
@@ -336,7 +345,7 @@ def _relationship(view: AsOf, policy: Policy) -> list[Driver]:
             )
             continue
         best = max(holders, key=lambda p: (heat[p.stakeholder_id], p.stakeholder_id))
-        text, _ = _person_line(best, now, policy)
+        text = _person_line(best, now, policy)[0] if explain else ""
         drivers.append(
             Driver(
                 f"{role}_warmth", -points * (1 - heat[best.stakeholder_id]), text, "relationship"
@@ -368,7 +377,7 @@ def _relationship(view: AsOf, policy: Policy) -> list[Driver]:
     return drivers
 
 
-def _commercial(view: AsOf, policy: Policy) -> list[Driver]:
+def _commercial(view: AsOf, policy: Policy, explain: bool) -> list[Driver]:
     w = policy.weights
     c = policy.commercial
     state, now, orders = view.state, view.now, view.orders
@@ -382,8 +391,12 @@ def _commercial(view: AsOf, policy: Policy) -> list[Driver]:
     if before > 0 and recent < before:
         drop = (before - recent) / before
         text = (
-            f"Revenue in the last {c.window_days} days {money(recent, currency)} is "
-            f"{drop:.0%} below the {c.window_days} days before ({money(before, currency)})"
+            (
+                f"Revenue in the last {c.window_days} days {money(recent, currency)} is "
+                f"{drop:.0%} below the {c.window_days} days before ({money(before, currency)})"
+            )
+            if explain
+            else ""
         )
         share = min(1.0, drop / c.full_penalty_drop) if c.full_penalty_drop > 0 else 1.0
         drivers.append(Driver("revenue_trend", -w.revenue_trend * share, text, "commercial"))
@@ -394,8 +407,12 @@ def _commercial(view: AsOf, policy: Policy) -> list[Driver]:
         short = max(0.0, 1 - annual / target)
         if short > 0:
             text = (
-                f"Annualised revenue {money(annual, currency)} is {short:.0%} below "
-                f"the target of {money(target, currency)}"
+                (
+                    f"Annualised revenue {money(annual, currency)} is {short:.0%} below "
+                    f"the target of {money(target, currency)}"
+                )
+                if explain
+                else ""
             )
             drivers.append(Driver("target_pace", -w.target_pace * short, text, "commercial"))
     interval = usual_order_interval(orders, policy)
@@ -406,8 +423,12 @@ def _commercial(view: AsOf, policy: Policy) -> list[Driver]:
         share = min(1.0, max(0.0, (ratio - 1) / span))
         if share > 0:
             text = (
-                f"No order for {n_days(int(gap))}; this account usually orders "
-                f"every {n_days(round(interval))}"
+                (
+                    f"No order for {n_days(int(gap))}; this account usually orders "
+                    f"every {n_days(round(interval))}"
+                )
+                if explain
+                else ""
             )
             drivers.append(Driver("order_cadence", -w.order_cadence * share, text, "commercial"))
     return drivers
@@ -439,7 +460,7 @@ def ticket_sentence(view: TicketView, now: datetime) -> str:
     return "".join(parts)
 
 
-def _support(view: AsOf, policy: Policy) -> list[Driver]:
+def _support(view: AsOf, policy: Policy, explain: bool) -> list[Driver]:
     budget = policy.weights.support
     now = view.now
     items = [(v, ticket_penalty(v, now, policy)) for v in view.tickets]
@@ -448,7 +469,12 @@ def _support(view: AsOf, policy: Policy) -> list[Driver]:
     # together so that each one's share of the blame is kept.
     scale = budget / total if total > budget else 1.0
     return [
-        Driver(f"open_ticket:{v.ticket_id}", -p * scale, ticket_sentence(v, now), "support")
+        Driver(
+            f"open_ticket:{v.ticket_id}",
+            -p * scale,
+            ticket_sentence(v, now) if explain else "",
+            "support",
+        )
         for v, p in items
         if p > 0
     ]
