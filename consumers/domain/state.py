@@ -145,6 +145,17 @@ class Stakeholder:
         """When we last had a touchpoint with this stakeholder."""
         return self.touchpoints[0].at if self.touchpoints else None
 
+    @cached_property
+    def derived(self) -> dict[str, Any]:
+        """Scratch space for values derived from this (immutable) stakeholder.
+
+        Not part of the state: cached_property keeps it in the instance
+        __dict__, outside the dataclass fields, so equality, repr,
+        dataclasses.replace and state_to_dict never see it. A stakeholder that
+        no event changed is shared by successive states, and so is this.
+        """
+        return {}
+
 
 @dataclass(frozen=True)
 class OrderFacts:

@@ -11,11 +11,10 @@ each kind is all it needs (see state.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from consumers.domain.policy import Policy
+from consumers.domain.policy import Policy, WarmthPolicy
 from consumers.domain.state import Stakeholder, Touchpoint
 
 DAY = timedelta(days=1)
@@ -31,41 +30,80 @@ def touchpoint_strength(point: Touchpoint, role: str, now: datetime, policy: Pol
     if point.at > now:
         return 0.0
     w = policy.warmth
-    return _strength(
-        point, w.channel_weight, w.negative_sentiment_factor, w.half_life_days[role], now
-    )
+    return _decayed(_weight(point, w), point.at, w.half_life_days[role], now)
 
 
-def _strength(
-    point: Touchpoint,
-    channel_weight: Mapping[str, float],
-    negative_factor: float,
-    half_life: float,
-    now: datetime,
-) -> float:
-    # The policy lookups are hoisted out by the caller: warmth runs this for
-    # every touchpoint of every stakeholder, several times per evaluation.
-    weight = channel_weight.get(point.channel, 0.3)
+def _weight(point: Touchpoint, w: WarmthPolicy) -> float:
+    """A touchpoint's undecayed worth: its channel weight, halved if negative."""
+    weight = w.channel_weight.get(point.channel, 0.3)
     if point.negative:
-        weight *= negative_factor
-    decay: float = 0.5 ** (((now - point.at) / DAY) / half_life)
+        weight *= w.negative_sentiment_factor
+    return weight
+
+
+def _decayed(weight: float, at: datetime, half_life: float, now: datetime) -> float:
+    decay: float = 0.5 ** (days_between(at, now) / half_life)
     return weight * decay
+
+
+# --- touchpoints ranked by strength -------------------------------------------------------
+# A touchpoint's strength at any ``now`` after it is w · 2^(−(now − at)/h), so
+# log2 of it is  rank − now/h  with  rank = log2(w) + at/h : the order of two
+# past touchpoints never changes with the clock, and a rank lower by d means a
+# strength (and a warm-until time) lower by the factor 2^d. Walking the
+# touchpoints by rank, only those within RANK_MARGIN of the strongest past one
+# can hold the maximum: the float error of a strength, a rank or an end time
+# is below 1e-11 in these log2 units, far inside the margin. So warmth and
+# warm_until compute one or two exact strengths instead of all of them, and
+# the maximum they return is the same float as the maximum over all.
+
+RANK_MARGIN = 1e-6
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Ranked = tuple[float, datetime, float]  # (rank, at, weight), strongest first
+
+
+def ranked_touchpoints(person: Stakeholder, w: WarmthPolicy) -> tuple[Ranked, ...]:
+    """The person's touchpoints by rank under their current role, strongest first.
+
+    Memoised on the (immutable) stakeholder for the last warmth policy used.
+    """
+    role = person.current_role
+    memo = person.derived.get("ranked")
+    if memo is not None and memo[0] is w and memo[1] == role:
+        cached: tuple[Ranked, ...] = memo[2]
+        return cached
+    half_life = w.half_life_days[role]
+    rows = []
+    for point in person.touchpoints:
+        weight = _weight(point, w)
+        log_w = math.log2(weight) if weight > 0 else -math.inf
+        rows.append((log_w + days_between(_EPOCH, point.at) / half_life, point.at, weight))
+    rows.sort(key=lambda r: -r[0])
+    ranked = tuple(rows)
+    person.derived["ranked"] = (w, role, ranked)
+    return ranked
 
 
 def warmth(person: Stakeholder, now: datetime, policy: Policy) -> float:
     """Warmth 0–1 of a stakeholder at ``now``, from touchpoints up to ``now``."""
     w = policy.warmth
-    channel_weight, negative_factor = w.channel_weight, w.negative_sentiment_factor
     half_life = w.half_life_days[person.current_role]
     # Strengths are never negative (policy weights are not), so starting from
     # 0.0 and skipping future touchpoints (worth 0.0) gives exactly
     # max(strengths, default=0.0).
     best = 0.0
-    for point in person.touchpoints:
-        if point.at <= now:
-            strength = _strength(point, channel_weight, negative_factor, half_life, now)
-            if strength > best:
-                best = strength
+    top: float | None = None
+    for rank, at, weight in ranked_touchpoints(person, w):
+        if at > now:
+            continue
+        if top is None:
+            top = rank
+        elif rank < top - RANK_MARGIN:
+            break  # this one and all after it are weaker than the top one
+        strength = _decayed(weight, at, half_life, now)
+        if strength > best:
+            best = strength
     return min(1.0, best)
 
 
@@ -80,18 +118,18 @@ def warm_until(person: Stakeholder, now: datetime, policy: Policy) -> datetime |
     None when they are not warm at ``now``. Solved exactly: a touchpoint of
     weight w stays above threshold θ for half_life × log2(w / θ) days.
     """
-    role = person.current_role
     w = policy.warmth
+    half_life = w.half_life_days[person.current_role]
     best: datetime | None = None
-    for point in person.touchpoints:
-        if point.at > now:
+    top: float | None = None
+    for rank, at, weight in ranked_touchpoints(person, w):
+        if at > now or weight <= w.warm_threshold:
             continue
-        weight = w.channel_weight.get(point.channel, 0.3)
-        if point.negative:
-            weight *= w.negative_sentiment_factor
-        if weight <= w.warm_threshold:
-            continue
-        end = point.at + w.half_life_days[role] * math.log2(weight / w.warm_threshold) * DAY
+        if top is None:
+            top = rank
+        elif rank < top - RANK_MARGIN:
+            break  # ends earlier than the top one's (see RANK_MARGIN)
+        end = at + half_life * math.log2(weight / w.warm_threshold) * DAY
         if best is None or end > best:
             best = end
     return best if best is not None and best > now else None
