@@ -51,7 +51,8 @@ def evaluate(
 
     ``explain=False`` is for callers that only compare score, band and the
     conditions' kind, subject and severity (next_due's probes): the result has
-    no drivers, and a health_drop reason lacks its "biggest factor".
+    no drivers, a health_drop reason lacks its "biggest factor" and a
+    critical_ticket reason is empty.
     """
     now = now.astimezone(UTC)
     view = as_of(state, now, policy)
@@ -65,7 +66,7 @@ def evaluate(
         band=scored.band,
         components=scored.components,
         drivers=scored.drivers,
-        conditions=conditions(state, now, policy, scored, baseline, view),
+        conditions=conditions(state, now, policy, scored, baseline, view, explain=explain),
         baseline_score=None if baseline is None else baseline.score,
     )
 

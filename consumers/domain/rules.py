@@ -20,13 +20,10 @@ from consumers.domain.scoring import (
     ROLE_LABEL,
     AsOf,
     Scored,
-    TicketView,
     as_of,
     n_days,
     present,
     role_before,
-    ticket_sentence,
-    usual_order_interval,
     whole_days,
 )
 from consumers.domain.state import AccountState, ReorgStep, Stakeholder
@@ -58,11 +55,14 @@ def conditions(
     scored: Scored,
     baseline: Scored | None,
     view: AsOf | None = None,
+    *,
+    explain: bool = True,
 ) -> tuple[Condition, ...]:
     """Every alert condition that holds at ``now``, sorted by (kind, subject).
 
     ``view`` is the state read as of ``now`` when the caller (evaluate) already
-    has it from scoring.
+    has it from scoring. ``explain=False`` leaves the critical_ticket reasons
+    empty (see evaluate).
     """
     if view is None or view.now != now or view.state is not state:
         view = as_of(state, now, policy)
@@ -73,8 +73,8 @@ def conditions(
     found += _decision_maker_changed(state, people, now, policy)
     found += _single_threaded(state, view, policy)
     found += _health_drop(now, policy, scored, baseline)
-    found += _critical_tickets(view.tickets, now)
-    found += _order_gap(view.orders, now, policy)
+    found += _critical_tickets(view, explain)
+    found += _order_gap(view, policy)
     return tuple(sorted(found, key=lambda c: (c.kind, c.subject or "")))
 
 
@@ -266,9 +266,9 @@ def _health_drop(
     return [Condition("health_drop", None, severity, reason, now)]
 
 
-def _critical_tickets(tickets: Sequence[TicketView], now: datetime) -> list[Condition]:
+def _critical_tickets(asof: AsOf, explain: bool) -> list[Condition]:
     found = []
-    for view in tickets:
+    for view in asof.tickets:
         if view.severity != "P1" and view.escalated_at is None:
             continue
         if view.severity == "P1":
@@ -280,17 +280,19 @@ def _critical_tickets(tickets: Sequence[TicketView], now: datetime) -> list[Cond
         since = max(t for t in candidates if t is not None)
         found.append(
             Condition(
-                "critical_ticket", view.ticket_id, severity, ticket_sentence(view, now), since
+                "critical_ticket",
+                view.ticket_id,
+                severity,
+                asof.ticket_sentence(view) if explain else "",
+                since,
             )
         )
     return found
 
 
-def _order_gap(
-    orders: list[tuple[datetime, str, float]], now: datetime, policy: Policy
-) -> list[Condition]:
+def _order_gap(view: AsOf, policy: Policy) -> list[Condition]:
     a = policy.alerts
-    interval = usual_order_interval(orders, policy)
+    now, orders, interval = view.now, view.orders, view.order_interval
     if interval is None:
         return []
     last = orders[-1][0]

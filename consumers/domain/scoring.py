@@ -18,7 +18,7 @@ import itertools
 import statistics
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -145,16 +145,21 @@ class TicketView:
     sla_due_at: datetime | None
 
 
+def _seen(reg: Reg[V] | None, floor: datetime, now: datetime) -> Reg[V] | None:
+    """The fact if it is stamped within [floor, now], else None."""
+    return reg if reg is not None and floor <= reg.at <= now else None
+
+
 def open_ticket(ticket: Ticket, now: datetime) -> TicketView | None:
     """The ticket if it is open at ``now``, else None."""
     # Facts older than the ticket horizon are forgotten here exactly as
     # retention forgets them, so that pruning never changes an evaluation.
     floor = now - TICKET_HORIZON
-
-    def seen(reg: Reg[V] | None) -> Reg[V] | None:
-        return reg if reg is not None and floor <= reg.at <= now else None
-
-    status, esc, opened = seen(ticket.status), seen(ticket.escalated), seen(ticket.opened)
+    status, esc, opened = (
+        _seen(ticket.status, floor, now),
+        _seen(ticket.escalated, floor, now),
+        _seen(ticket.opened, floor, now),
+    )
     resolved_later = (
         ticket.status is not None and ticket.status.at > now and ticket.status.value == "resolved"
     )
@@ -175,7 +180,7 @@ def open_ticket(ticket: Ticket, now: datetime) -> TicketView | None:
         return None
     severity = opened.value.severity if opened is not None else "P3"
     changed_at = None
-    change = seen(ticket.severity_change)
+    change = _seen(ticket.severity_change, floor, now)
     if change is not None and (opened is None or change.stamp > opened.stamp):
         severity, changed_at = change.value, change.at
     return TicketView(
@@ -253,18 +258,31 @@ class AsOf:
     heat: Mapping[str, float]  # warmth of each present stakeholder
     tickets: tuple[TicketView, ...]  # open at ``now``, by ticket_id
     orders: list[tuple[datetime, str, float]]  # live_orders at ``now``
+    order_interval: float | None  # usual_order_interval of ``orders``
+    # Sentences by ticket_id: the support drivers and the critical_ticket
+    # conditions describe the same open tickets.
+    _sentences: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def ticket_sentence(self, ticket: TicketView) -> str:
+        """:func:`ticket_sentence` at ``now``, composed once per ticket."""
+        text = self._sentences.get(ticket.ticket_id)
+        if text is None:
+            text = self._sentences[ticket.ticket_id] = ticket_sentence(ticket, self.now)
+        return text
 
 
 def as_of(state: AccountState, now: datetime, policy: Policy) -> AsOf:
     """Read ``state`` as of ``now``."""
     people = tuple(p for p in state.stakeholders_by_id if present(p, now))
+    orders = live_orders(state, now)
     return AsOf(
         state=state,
         now=now,
         people=people,
         heat={p.stakeholder_id: warmth(p, now, policy) for p in people},
         tickets=tuple(open_tickets(state, now)),
-        orders=live_orders(state, now),
+        orders=orders,
+        order_interval=usual_order_interval(orders, policy),
     )
 
 
@@ -415,7 +433,7 @@ def _commercial(view: AsOf, policy: Policy, explain: bool) -> list[Driver]:
                 else ""
             )
             drivers.append(Driver("target_pace", -w.target_pace * short, text, "commercial"))
-    interval = usual_order_interval(orders, policy)
+    interval = view.order_interval
     if interval is not None:
         gap = days_between(orders[-1][0], now)
         ratio = gap / interval
@@ -472,7 +490,7 @@ def _support(view: AsOf, policy: Policy, explain: bool) -> list[Driver]:
         Driver(
             f"open_ticket:{v.ticket_id}",
             -p * scale,
-            ticket_sentence(v, now) if explain else "",
+            view.ticket_sentence(v) if explain else "",
             "support",
         )
         for v, p in items
