@@ -105,7 +105,7 @@ def next_action(
         previous, _ = passed
         dms = [
             p.display_name
-            for _, p in sorted(state.stakeholders.items())
+            for p in state.stakeholders_by_id
             if p.current_role == "decision_maker" and present(p, now)
         ]
         whom = f"decision maker {dms[0]}" if dms else "the key stakeholders"
@@ -129,7 +129,7 @@ def _action_for(state: AccountState, health: Health, alert: Alert, policy: Polic
             return f"Meet the new decision maker {name}"
         others = [
             p.display_name
-            for _, p in sorted(state.stakeholders.items())
+            for p in state.stakeholders_by_id
             if p.current_role == "decision_maker" and present(p, now)
         ]
         if others:
@@ -141,7 +141,7 @@ def _action_for(state: AccountState, health: Health, alert: Alert, policy: Polic
     if alert.kind == "single_threaded":
         warm = [
             p.display_name
-            for _, p in sorted(state.stakeholders.items())
+            for p in state.stakeholders_by_id
             if present(p, now) and warmth(p, now, policy) >= policy.warmth.warm_threshold
         ]
         if warm:

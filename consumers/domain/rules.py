@@ -108,7 +108,7 @@ def _departures(
     """Stakeholders who left ``role`` (left the company or moved) within the change window."""
     window = timedelta(days=policy.alerts.key_change_window_days)
     found = []
-    for _, person in sorted(state.stakeholders.items()):
+    for person in state.stakeholders_by_id:
         for step in person.reorg:
             if not now - window < step.at <= now or role_before(person, step) != role:
                 continue

@@ -307,8 +307,19 @@ def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
     drivers += _support(view, policy, explain)
     drivers += _stability(view.state, view.now, policy)  # rare: always explained
 
+    # Each component's penalties in driver order, gathered in one pass; summing
+    # the same values in the same order gives the same floats as before.
+    losses: dict[str, list[float]] = {
+        "relationship": [],
+        "commercial": [],
+        "support": [],
+        "stability": [],
+    }
+    for d in drivers:
+        losses[d.component].append(-d.impact)
+
     def component(name: str, weight: float) -> float:
-        lost = sum(-d.impact for d in drivers if d.component == name)
+        lost = sum(losses[name])
         return 100.0 if weight <= 0 else round(max(0.0, 100.0 * (1 - lost / weight)), 1)
 
     total_lost = sum(-d.impact for d in drivers)
@@ -513,7 +524,8 @@ def shocks(state: AccountState, now: datetime, policy: Policy) -> list[Shock]:
     s = policy.stability
     start = now - timedelta(days=s.fade_days)
     found: list[Shock] = []
-    for sid, person in sorted(state.stakeholders.items()):
+    for person in state.stakeholders_by_id:
+        sid = person.stakeholder_id
         for step in person.reorg:
             if not start < step.at <= now:
                 continue
