@@ -27,8 +27,9 @@ from schemas.events import BaseEvent
 
 log = logging.getLogger(__name__)
 
-#: Most due accounts one call to evaluate_due handles (the rest wait for the next).
-DUE_BATCH = 2_000
+#: Most due accounts one call to evaluate_due handles (the rest wait for the next);
+#: keeps one timer tick from holding the event loop for long.
+DUE_BATCH = 300
 #: Most parsed account records kept in memory beside the table.
 PARSED_CACHE_MAX = 100_000
 
@@ -78,18 +79,19 @@ class AccountProcessor:
             if self.store.get(account_id) is not None
         ]
 
-    def _load(self, account_id: str) -> StoredAccount | None:
+    def _load(self, account_id: str) -> tuple[StoredAccount, Any] | None:
         raw = self.store.get(account_id)
         if not raw:
             return None
         cached = self._parsed.get(account_id)
         if cached is not None and cached[0] is raw:
-            return cached[1]
-        return stored_from_dict(raw)
+            return cached[1], raw
+        return stored_from_dict(raw), raw
 
     def _step(self, account_id: str, events: Sequence[BaseEvent], now: datetime) -> StepOutput:
-        out = step(self._load(account_id), account_id, events, now, self.policy)
-        raw = stored_to_dict(out.stored)
+        loaded = self._load(account_id)
+        out = step(loaded[0] if loaded else None, account_id, events, now, self.policy)
+        raw = stored_to_dict(out.stored, loaded)
         self.store[account_id] = raw
         if len(self._parsed) >= PARSED_CACHE_MAX and account_id not in self._parsed:
             self._parsed.clear()  # bounded memory; the next reads parse again

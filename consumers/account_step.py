@@ -164,7 +164,11 @@ def _changed(before: Any, after: Any) -> bool:
         return after is not None
     if after is None:
         return True
-    return bool(before.model_dump(exclude={"as_of"}) != after.model_dump(exclude={"as_of"}))
+    # Field-by-field model equality (nested models compare the same way); much
+    # cheaper than dumping both to dicts on every step.
+    mine = {k: v for k, v in before.__dict__.items() if k != "as_of"}
+    theirs = {k: v for k, v in after.__dict__.items() if k != "as_of"}
+    return bool(mine != theirs)
 
 
 def with_due(stored: StoredAccount, due_at: datetime | None) -> StoredAccount:
@@ -175,17 +179,40 @@ def with_due(stored: StoredAccount, due_at: datetime | None) -> StoredAccount:
 # --- table values ------------------------------------------------------------------------
 
 
-def stored_to_dict(stored: StoredAccount) -> dict[str, Any]:
-    """JSON-compatible form for the Faust table (and so its changelog)."""
+def stored_to_dict(
+    stored: StoredAccount,
+    previous: tuple[StoredAccount, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """JSON-compatible form for the Faust table (and so its changelog).
+
+    ``previous`` (the record before this step and its dict) lets parts that
+    did not change — the same objects — reuse their already-encoded form.
+    """
+    before, raw = previous if previous is not None else (None, None)
+
+    def part(name: str, now: Any, then: Any, encode: Any) -> Any:
+        if raw is not None and now is then:
+            return raw[name]
+        return encode(now)
+
     return {
         "v": STORED_FORMAT,
         "state": state_to_dict(stored.state),
-        "snapshot": stored.snapshot.model_dump(mode="json") if stored.snapshot else None,
-        "alerts": [to_record(a).model_dump(mode="json") for a in stored.open_alerts],
-        "profile": stored.profile.model_dump(mode="json") if stored.profile else None,
-        "entry": stored.queue_entry.model_dump(mode="json") if stored.queue_entry else None,
+        "snapshot": part("snapshot", stored.snapshot, before and before.snapshot, _model_json),
+        "alerts": part(
+            "alerts",
+            stored.open_alerts,
+            before and before.open_alerts,
+            lambda alerts: [to_record(a).model_dump(mode="json") for a in alerts],
+        ),
+        "profile": part("profile", stored.profile, before and before.profile, _model_json),
+        "entry": part("entry", stored.queue_entry, before and before.queue_entry, _model_json),
         "due": stored.due_at.isoformat() if stored.due_at else None,
     }
+
+
+def _model_json(model: Any) -> Any:
+    return model.model_dump(mode="json") if model is not None else None
 
 
 def stored_from_dict(data: Mapping[str, Any]) -> StoredAccount:

@@ -5,20 +5,16 @@ five co-partitioned input topics, each account's state is read once, every
 event of the batch is applied, the account is evaluated once and written
 back once: one changelog record per account per batch, not per event.
 
-Why the table uses ``use_partitioner=True``: in a ``take_events`` batch the
-"current event" may belong to another partition than the account being
-written, and Faust would send the changelog record to *that* partition. With
-the partitioner, the changelog key hashes (murmur2) to the account's own
-input partition, so recovery after a crash restores every account on the
-worker that owns it.
+The table (consumers/agents/batched_table.py) sends its changelog records
+once per batch, concurrently, to murmur2(account_id): the account's own
+partition.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
@@ -28,6 +24,8 @@ from faust.types import EventT
 
 from consumers.account_processor import AccountProcessor
 from consumers.account_step import StepOutput
+from consumers.agents.batched_table import batched_table
+from consumers.agents.lanes import Send, send_in_lanes
 from consumers.agents.outputs import Outputs
 from consumers.clock import clock_for
 from consumers.domain.policy import Policy
@@ -42,7 +40,7 @@ log = logging.getLogger(__name__)
 BATCH_MAX = 5_000
 BATCH_WITHIN_SECONDS = 0.02
 #: How often the timer looks for accounts whose evaluation is due.
-TICK_SECONDS = 1.0
+TICK_SECONDS = 0.5
 
 
 class AccountStage:
@@ -54,15 +52,7 @@ class AccountStage:
         self.wall_clock = settings.clock == "wall"
         self.outputs = Outputs(app, settings)
         self.input_names = [settings.topics.name(t) for t in INPUT_TOPICS]
-        self.table = app.Table(
-            "accounts",
-            default=None,
-            # Raw UTF-8 keys: the changelog partition must be murmur2(account_id),
-            # exactly as for the input topics.
-            schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
-            partitions=self.partitions,
-            use_partitioner=True,
-        )
+        self.table = batched_table(app, "accounts", self.partitions)
         self.source = app.topic(
             *self.input_names, key_type=bytes, value_type=bytes, value_serializer="raw"
         )
@@ -76,6 +66,7 @@ class AccountStage:
         # Table reads and writes happen inside handle(), with no await in between,
         # so the timer and the agent never interleave on one account.
         await self._publish_all(self.processor.handle(decoded))
+        await self.table.send_changelog_batch()
 
     async def _decode(self, event: EventT[Any]) -> BaseEvent | None:
         message = event.message
@@ -102,35 +93,30 @@ class AccountStage:
         return decoded
 
     async def _publish_all(self, outputs: Sequence[StepOutput]) -> None:
-        """Send every record of a batch, concurrently across keys, in order per key.
+        """Send every record of a batch in per-partition lanes (see lanes.py).
 
-        On the embedded broker each record travels in its own batch, and aiokafka
-        holds a send to a partition until that partition's previous batch left;
-        awaiting sends one by one would cost a round trip per record. Records of
-        one (topic, key) — one alert's lifecycle, one account's health — keep
-        their order.
+        Records of one account keep their order (one key, one partition).
         """
-        lanes: dict[tuple[str, str], list[Callable[[], Awaitable[None]]]] = {}
-
-        def lane(topic: str, key: str, send: Callable[[], Awaitable[None]]) -> None:
-            lanes.setdefault((topic, key), []).append(send)
-
         o = self.outputs
+        n = self.partitions
+        sends: list[tuple[tuple[str, int], Send]] = []
         for out in outputs:
             if out.health is not None:
-                lane("health", out.health.account_id, partial(o.send_health, out.health))
+                key = out.health.account_id
+                sends.append(
+                    (("health", partition_for(key, n)), partial(o.send_health, out.health))
+                )
             for alert in out.alerts:
-                lane("alerts", alert.account_id, partial(o.send_alert, alert))
+                key = alert.account_id
+                sends.append((("alerts", partition_for(key, n)), partial(o.send_alert, alert)))
             if out.profile is not None:
-                lane("profiles", out.profile.account_id, partial(o.send_profile, out.profile))
+                key = out.profile.account_id
+                lane = ("profiles", partition_for(key, n))
+                sends.append((lane, partial(o.send_profile, out.profile)))
             for entry in out.queue_entries:
-                lane("queue", entry.kam_id, partial(o.send_queue_entry, entry))
-
-        async def run(sends: list[Callable[[], Awaitable[None]]]) -> None:
-            for send in sends:
-                await send()
-
-        await asyncio.gather(*(run(sends) for sends in lanes.values()))
+                lane = ("queue", partition_for(entry.kam_id, n))
+                sends.append((lane, partial(o.send_queue_entry, entry)))
+        await send_in_lanes(sends)
 
     async def tick(self) -> None:
         """Timer body: evaluate the accounts whose due time has come."""
@@ -139,6 +125,7 @@ class AccountStage:
             return
         self._refresh_index()
         await self._publish_all(self.processor.evaluate_due())
+        await self.table.send_changelog_batch()
 
     def _refresh_index(self) -> None:
         """Rebuild the due index once after each change of partition assignment."""

@@ -15,6 +15,7 @@ from typing import Any, cast
 import faust
 from faust.types import EventT
 
+from consumers.agents.batched_table import batched_table
 from consumers.agents.outputs import Outputs
 from consumers.kam_queue import entries_from_dict, entries_to_dict, merge_entries, rank
 from schemas.internal import QueueEntry
@@ -36,16 +37,7 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
         value_type=bytes,
         value_serializer="raw",
     )
-    # use_partitioner: see consumers/agents/accounts.py for why (take_events batches).
-    table = app.Table(
-        "kam-queues",
-        default=None,
-        # Raw UTF-8 keys: the changelog partition must be murmur2(account_id),
-        # exactly as for the input topics.
-        schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
-        partitions=settings.topic_partitions,
-        use_partitioner=True,
-    )
+    table = batched_table(app, "kam-queues", settings.topic_partitions)
 
     async def process(events: Sequence[EventT[Any]]) -> None:
         by_kam: dict[str, list[QueueEntry]] = {}
@@ -66,10 +58,14 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
             if raw is None or before.items != after.items:
                 await outputs.send_kam_queue(after)
 
+    async def process_batch(events: Sequence[EventT[Any]]) -> None:
+        await process(events)
+        await table.send_changelog_batch()
+
     @app.agent(source, name="kam-queues")
     async def kam_queues(stream: faust.StreamT[Any]) -> None:
         # take_events is on the concrete Stream, not on the StreamT protocol.
         async for batch in cast(faust.Stream[Any], stream).take_events(
             BATCH_MAX, within=BATCH_WITHIN_SECONDS
         ):
-            await process(batch)
+            await process_batch(batch)

@@ -178,3 +178,15 @@ def test_outputs_carry_the_evaluation_time(account: str) -> None:
     assert last.health is not None
     assert isinstance(last.health.as_of, datetime)
     assert last.health.as_of <= END  # type: ignore[operator]
+
+
+def test_reused_encoding_equals_a_fresh_encoding() -> None:
+    from consumers.account_step import step, stored_to_dict
+
+    events = [e for e in HISTORY if e.account_id == "acct-03"]
+    before = step(None, "acct-03", events[:30], events[29].occurred_at).stored
+    raw = stored_to_dict(before)
+    after = step(before, "acct-03", events[30:], events[-1].occurred_at).stored
+    assert stored_to_dict(after, (before, raw)) == stored_to_dict(after)
+    again = step(after, "acct-03", events[-1:], events[-1].occurred_at).stored
+    assert stored_to_dict(again, (after, stored_to_dict(after))) == stored_to_dict(again)
