@@ -8,7 +8,7 @@ as :func:`consumers.domain.priority.rank_queue` orders a whole portfolio.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
@@ -55,11 +55,67 @@ def rank(kam_id: str, entries: Mapping[str, QueueEntry], as_of: datetime) -> Kam
     )
 
 
-def entries_to_dict(entries: Mapping[str, QueueEntry]) -> dict[str, Any]:
-    """JSON-compatible table value."""
-    return {k: v.model_dump(mode="json") for k, v in sorted(entries.items())}
+#: Separates kam_id and account_id in a queue line's table key.
+LINE_KEY_SEPARATOR = "\x1f"
 
 
-def entries_from_dict(data: Mapping[str, Any]) -> dict[str, QueueEntry]:
-    """Inverse of :func:`entries_to_dict`."""
-    return {k: QueueEntry.model_validate(v) for k, v in data.items()}
+def line_key(kam_id: str, account_id: str) -> str:
+    """Table key of one KAM's line for one account."""
+    return f"{kam_id}{LINE_KEY_SEPARATOR}{account_id}"
+
+
+def kam_of_line(key: str) -> str:
+    """The kam_id part of a line key (what the line is partitioned by)."""
+    return key.split(LINE_KEY_SEPARATOR, 1)[0]
+
+
+class KamQueueBook:
+    """Every owned KAM's queue lines: one store key per (KAM, account).
+
+    One key per line (not one per KAM) keeps each change one small changelog
+    record; the per-KAM view lives in memory and is rebuilt from the store
+    after a rebalance. Publishing is separate (:meth:`take_dirty`), so that a
+    burst of lines for one KAM produces one queue, not one per line.
+    """
+
+    def __init__(self, store: MutableMapping[str, Any]) -> None:
+        self.store = store
+        self.lines: dict[str, dict[str, QueueEntry]] = {}
+        self.as_of: dict[str, datetime] = {}
+        self._dirty: set[str] = set()
+
+    def apply(self, entries: Iterable[QueueEntry]) -> None:
+        """Take queue lines (newest ``as_of`` per line wins; ``present=False`` removes)."""
+        for entry in entries:
+            lines = self.lines.setdefault(entry.kam_id, {})
+            held = lines.get(entry.account_id)
+            if held is not None and held.as_of > entry.as_of:
+                continue  # a late, older line must not undo a newer one
+            key = line_key(entry.kam_id, entry.account_id)
+            if entry.present:
+                lines[entry.account_id] = entry
+                self.store[key] = entry.model_dump(mode="json")
+            elif held is not None:
+                del lines[entry.account_id]
+                del self.store[key]
+            previous = self.as_of.get(entry.kam_id)
+            self.as_of[entry.kam_id] = max(previous, entry.as_of) if previous else entry.as_of
+            self._dirty.add(entry.kam_id)
+
+    def take_dirty(self) -> list[KamQueue]:
+        """The ranked queues of the KAMs changed since the last call."""
+        dirty, self._dirty = sorted(self._dirty), set()
+        return [rank(k, self.lines.get(k, {}), self.as_of[k]) for k in dirty if k in self.as_of]
+
+    def rebuild(self, owns: Callable[[str], bool]) -> int:
+        """Reload the lines of the KAMs ``owns`` accepts; all of them count as changed."""
+        self.lines.clear()
+        self.as_of.clear()
+        for key, raw in list(self.store.items()):
+            if raw and owns(kam_of_line(key)):
+                entry = QueueEntry.model_validate(raw)
+                self.lines.setdefault(entry.kam_id, {})[entry.account_id] = entry
+                previous = self.as_of.get(entry.kam_id)
+                self.as_of[entry.kam_id] = max(previous, entry.as_of) if previous else entry.as_of
+        self._dirty = set(self.as_of)
+        return sum(len(v) for v in self.lines.values())

@@ -12,6 +12,7 @@ commits offsets, so at-least-once holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
@@ -48,14 +49,15 @@ class BatchedChangelogTable(faust.Table[str, Any]):
         self.__dict__["_keypulse_unsent"] = {}
         topic = self.changelog_topic
         partitions = self.partitions or self.app.conf.topic_partitions
+        by = self.__dict__.get("_keypulse_partition_key") or (lambda key: key)
         return await send_in_lanes(
             (
-                partition_for(key, partitions),
+                partition_for(by(key), partitions),
                 partial(
                     topic.send,
                     key=key,
                     value=value,
-                    partition=partition_for(key, partitions),
+                    partition=partition_for(by(key), partitions),
                     key_serializer=self.key_serializer,
                     value_serializer="raw" if value is None else self.value_serializer,
                 ),
@@ -64,14 +66,20 @@ class BatchedChangelogTable(faust.Table[str, Any]):
         )
 
 
-def batched_table(app: faust.App, name: str, partitions: int) -> BatchedChangelogTable:
+def batched_table(
+    app: faust.App,
+    name: str,
+    partitions: int,
+    partition_key: Callable[[str], str] | None = None,
+) -> BatchedChangelogTable:
     """Declare a keyed-by-str, JSON-valued table with batched changelog sends.
 
     Raw UTF-8 keys and ``use_partitioner``: the changelog record of a key lands
     on murmur2(key), the partition of the input messages for that key, so
     recovery restores each key on the worker that owns it (in a
     ``take_events`` batch Faust would otherwise pick the partition of
-    whichever event is "current").
+    whichever event is "current"). ``partition_key`` maps a table key to the
+    key its input messages are partitioned by (default: the key itself).
     """
     table = BatchedChangelogTable(
         app,
@@ -82,4 +90,5 @@ def batched_table(app: faust.App, name: str, partitions: int) -> BatchedChangelo
         schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
         use_partitioner=True,
     )
+    table.__dict__["_keypulse_partition_key"] = partition_key
     return cast(BatchedChangelogTable, app.tables.add(table))

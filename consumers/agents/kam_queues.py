@@ -1,65 +1,68 @@
 """The KAM stage: queue lines repartitioned by kam_id → each KAM's ranked queue.
 
 The account stage sends every account's line (and on a handover, a removal
-from the previous KAM) keyed by kam_id; this agent owns each KAM's partition,
-keeps the latest line per account and publishes the re-ranked queue when it
-changed.
+from the previous KAM) keyed by kam_id; this agent owns each KAM's partition
+and keeps one table key per (KAM, account) line. A timer publishes the
+re-ranked queue of every KAM whose lines changed, at most once a second, so
+a burst of lines for a KAM with hundreds of accounts is ranked once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, cast
 
 import faust
 from faust.types import EventT
 
 from consumers.agents.batched_table import batched_table
+from consumers.agents.lanes import send_in_lanes
 from consumers.agents.outputs import Outputs
-from consumers.kam_queue import entries_from_dict, entries_to_dict, merge_entries, rank
+from consumers.kam_queue import KamQueueBook, kam_of_line
+from consumers.partitioning import partition_for
 from schemas.internal import QueueEntry
 from schemas.topics import InternalTopic
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
-BATCH_MAX = 500
+BATCH_MAX = 5_000
 BATCH_WITHIN_SECONDS = 0.02
+#: How often changed queues are published.
+PUBLISH_SECONDS = 1.0
 
 
 def register_kam_stage(app: faust.App, settings: Settings) -> None:
-    """Attach the KAM queue agent to ``app``."""
+    """Attach the KAM queue agent and its publishing timer to ``app``."""
     outputs = Outputs(app, settings)
-    source = app.topic(
-        settings.topics.name(InternalTopic.QUEUE_ENTRIES),
-        key_type=bytes,
-        value_type=bytes,
-        value_serializer="raw",
-    )
-    table = batched_table(app, "kam-queues", settings.topic_partitions)
+    topic_name = settings.topics.name(InternalTopic.QUEUE_ENTRIES)
+    partitions = settings.topic_partitions
+    source = app.topic(topic_name, key_type=bytes, value_type=bytes, value_serializer="raw")
+    # Lines are partitioned by their KAM: the partition of the queue entries.
+    table = batched_table(app, "kam-queue-lines", partitions, partition_key=kam_of_line)
+    book = KamQueueBook(table)
+    indexed: dict[str, frozenset[int]] = {}
+
+    def refresh() -> None:
+        owned = frozenset(
+            tp.partition for tp in app.consumer.assignment() if tp.topic == topic_name
+        )
+        if indexed.get("owned") != owned:
+            count = book.rebuild(lambda kam_id: partition_for(kam_id, partitions) in owned)
+            indexed["owned"] = owned
+            log.info("KAM queue lines rebuilt for partitions %s: %d lines", sorted(owned), count)
 
     async def process(events: Sequence[EventT[Any]]) -> None:
-        by_kam: dict[str, list[QueueEntry]] = {}
+        refresh()
+        entries = []
         for event in events:
             try:
-                entry = QueueEntry.model_validate_json(event.message.value or b"")
+                entries.append(QueueEntry.model_validate_json(event.message.value or b""))
             except ValueError as exc:  # our own topic: a bug, not bad upstream input
                 log.error("skipping unreadable queue entry at %s: %s", event.message.tp, exc)
-                continue
-            by_kam.setdefault(entry.kam_id, []).append(entry)
-        for kam_id, entries in by_kam.items():
-            raw = table.get(kam_id)
-            current = entries_from_dict(raw) if raw else {}
-            merged = merge_entries(current, entries)
-            table[kam_id] = entries_to_dict(merged)
-            before = rank(kam_id, current, entries[-1].as_of)
-            after = rank(kam_id, merged, max(e.as_of for e in entries))
-            if raw is None or before.items != after.items:
-                await outputs.send_kam_queue(after)
-
-    async def process_batch(events: Sequence[EventT[Any]]) -> None:
-        await process(events)
+        book.apply(entries)
         await table.send_changelog_batch()
 
     @app.agent(source, name="kam-queues")
@@ -68,4 +71,15 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
         async for batch in cast(faust.Stream[Any], stream).take_events(
             BATCH_MAX, within=BATCH_WITHIN_SECONDS
         ):
-            await process_batch(batch)
+            await process(batch)
+
+    @app.timer(interval=PUBLISH_SECONDS, name="kam-queues-publish")  # type: ignore[untyped-decorator]
+    async def publish_queues() -> None:
+        if app.rebalancing:
+            return
+        refresh()
+        queues = book.take_dirty()
+        await send_in_lanes(
+            (partition_for(q.kam_id, partitions), partial(outputs.send_kam_queue, q))
+            for q in queues
+        )
