@@ -129,7 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--events", type=int, default=20_000, help="backlog size (20000)")
     bench.add_argument("--accounts", type=int, default=2_000, help="accounts (2000)")
-    bench.add_argument("--rate", type=int, default=1_000, help="latency phase rate/s (1000)")
+    bench.add_argument(
+        "--rate",
+        type=int,
+        action="append",
+        help="steady rate/s of a latency phase; repeat for several (default: 1000 and 250)",
+    )
     bench.add_argument("--seconds", type=int, default=20, help="latency phase length (20)")
     bench.add_argument(
         "--out", default="bench-results.json", help="JSON output file (bench-results.json)"
@@ -245,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             from services.bench.run import format_result, run_bench
 
-            result = run_bench(args.events, args.accounts, args.rate, args.seconds, Path(args.out))
+            rates = args.rate or [1_000, 250]
+            result = run_bench(args.events, args.accounts, rates, args.seconds, Path(args.out))
             print(format_result(result))
             return 0
         if args.command == "simulate":

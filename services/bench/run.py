@@ -41,6 +41,18 @@ from services.topic_admin import ensure_topics
 
 
 @dataclass
+class LatencyRun:
+    """Produce → alert latency at one steady rate."""
+
+    rate_per_s: int
+    timed: int
+    arrived: int = 0
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    max_ms: float | None = None
+
+
+@dataclass
 class BenchResult:
     """Every figure of one run."""
 
@@ -51,11 +63,7 @@ class BenchResult:
     raw_consume_per_s: float = 0.0
     empty_agent_per_s: float = 0.0
     pipeline_per_s: float = 0.0
-    latency_rate_per_s: int = 0
-    latency_events: int = 0
-    latency_p50_ms: float | None = None
-    latency_p99_ms: float | None = None
-    latency_max_ms: float | None = None
+    latency: list[LatencyRun] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -332,14 +340,13 @@ def _phase_settings(base: Settings, clock: str) -> Settings:
     return settings
 
 
-def run_bench(events: int, accounts: int, rate: int, seconds: int, out: Path) -> BenchResult:
+def run_bench(events: int, accounts: int, rates: list[int], seconds: int, out: Path) -> BenchResult:
     """Run all four phases on one fresh embedded broker and write the JSON result."""
     result = BenchResult(
         date=datetime.now(UTC).date().isoformat(),
         machine=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         events=events,
         accounts=accounts,
-        latency_rate_per_s=rate,
     )
     with tempfile.TemporaryDirectory(prefix="keypulse-bench-") as tmp:
         base = Settings(embedded_broker_port=_free_port(), data_dir=Path(tmp))
@@ -355,18 +362,23 @@ def run_bench(events: int, accounts: int, rate: int, seconds: int, out: Path) ->
             (Path(tmp) / "pipeline").mkdir()
             result.pipeline_per_s = _pipeline(backlog, accounts, sent, Path(tmp) / "pipeline")
             _progress(f"(c) full pipeline: {result.pipeline_per_s:,.0f}/s")
-            live = _phase_settings(base, "wall")
-            (Path(tmp) / "latency").mkdir()
-            latencies = _latency(live, rate, seconds, Path(tmp) / "latency")
-            result.latency_events = len(latencies)
-            if latencies:
-                ordered = sorted(latencies)
-                result.latency_p50_ms = round(statistics.median(ordered), 1)
-                result.latency_p99_ms = round(ordered[int(0.99 * (len(ordered) - 1))], 1)
-                result.latency_max_ms = round(ordered[-1], 1)
-            timed = rate * seconds // 20 + (1 if (rate * seconds) % 20 else 0)
-            if len(latencies) < timed:
-                result.notes.append(f"only {len(latencies)} of {timed} timed alerts arrived")
+            for rate in rates:
+                live = _phase_settings(base, "wall")
+                workdir = Path(tmp) / f"latency-{rate}"
+                workdir.mkdir()
+                latencies = _latency(live, rate, seconds, workdir)
+                run = LatencyRun(rate, timed=-(-rate * seconds // 20), arrived=len(latencies))
+                if latencies:
+                    ordered = sorted(latencies)
+                    run.p50_ms = round(statistics.median(ordered), 1)
+                    run.p99_ms = round(ordered[int(0.99 * (len(ordered) - 1))], 1)
+                    run.max_ms = round(ordered[-1], 1)
+                result.latency.append(run)
+                _progress(f"(d) latency at {rate}/s: p50 {run.p50_ms} ms, p99 {run.p99_ms} ms")
+                if run.arrived < run.timed:
+                    result.notes.append(
+                        f"at {rate}/s only {run.arrived} of {run.timed} timed alerts arrived"
+                    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps({**asdict(result), "pipeline_vs_empty": result.pipeline_vs_empty}, indent=2)
@@ -390,10 +402,13 @@ def format_result(result: BenchResult) -> str:
         ("(b) empty Faust agent loop", f"{result.empty_agent_per_s:,.0f} events/s"),
         ("(c) full pipeline → health/alerts", f"{result.pipeline_per_s:,.0f} events/s"),
         ("(c)/(b)", f"{result.pipeline_vs_empty:.2f}"),
-        (f"(d) latency p50 @ {result.latency_rate_per_s}/s", ms(result.latency_p50_ms)),
-        (f"(d) latency p99 @ {result.latency_rate_per_s}/s", ms(result.latency_p99_ms)),
-        ("(d) latency max", ms(result.latency_max_ms)),
     ]
+    for run in result.latency:
+        rows += [
+            (f"(d) produce→alert p50 @ {run.rate_per_s}/s", ms(run.p50_ms)),
+            (f"(d) produce→alert p99 @ {run.rate_per_s}/s", ms(run.p99_ms)),
+            (f"(d) produce→alert max @ {run.rate_per_s}/s", ms(run.max_ms)),
+        ]
     width = max(len(r[0]) for r in rows)
     lines = [
         f"keypulse bench — {result.date}, {result.machine}",
