@@ -25,7 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from operator import itemgetter
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from consumers.domain.errors import StateFormatError
 from consumers.domain.policy import RETAIN_ORDERS_DAYS, RETAIN_REORGS_DAYS, RETAIN_TICKETS_DAYS
@@ -311,7 +312,7 @@ class AccountState:
             for oid, o in self.orders.items()
             if o.placed is not None
         ]
-        rows.sort(key=lambda r: (r.at, r.order_id))
+        rows.sort(key=itemgetter(0, 1))  # (at, order_id)
         return tuple(rows)
 
     @cached_property
@@ -320,9 +321,8 @@ class AccountState:
         return tuple(r.at for r in self.placed_orders)
 
 
-@dataclass(frozen=True)
-class PlacedOrder:
-    """One placed order as the commercial scoring reads it."""
+class PlacedOrder(NamedTuple):
+    """One placed order as the commercial scoring reads it (a tuple: cheap to build)."""
 
     at: datetime
     order_id: str

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from operator import itemgetter
 
 from consumers.domain.policy import Policy, WarmthPolicy
 from consumers.domain.state import Stakeholder, Touchpoint
@@ -58,7 +59,7 @@ def _decayed(weight: float, at: datetime, half_life: float, now: datetime) -> fl
 # the maximum they return is the same float as the maximum over all.
 
 RANK_MARGIN = 1e-6
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECONDS_PER_DAY = 86400.0
 
 Ranked = tuple[float, datetime, float]  # (rank, at, weight), strongest first
 
@@ -67,19 +68,22 @@ def ranked_touchpoints(person: Stakeholder, w: WarmthPolicy) -> tuple[Ranked, ..
     """The person's touchpoints by rank under their current role, strongest first.
 
     Memoised on the (immutable) stakeholder for the last warmth policy used.
+    The rank only orders and prunes, so it may be computed loosely (POSIX
+    seconds as a float are good to a microsecond, 1e-11 days): the strengths
+    that count are always computed by the exact formula.
     """
     role = person.current_role
     memo = person.derived.get("ranked")
     if memo is not None and memo[0] is w and memo[1] == role:
         cached: tuple[Ranked, ...] = memo[2]
         return cached
-    half_life = w.half_life_days[role]
+    per_second = 1.0 / (_SECONDS_PER_DAY * w.half_life_days[role])
     rows = []
     for point in person.touchpoints:
         weight = _weight(point, w)
         log_w = math.log2(weight) if weight > 0 else -math.inf
-        rows.append((log_w + days_between(_EPOCH, point.at) / half_life, point.at, weight))
-    rows.sort(key=lambda r: -r[0])
+        rows.append((log_w + point.at.timestamp() * per_second, point.at, weight))
+    rows.sort(key=itemgetter(0), reverse=True)
     ranked = tuple(rows)
     person.derived["ranked"] = (w, role, ranked)
     return ranked
