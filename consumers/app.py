@@ -28,6 +28,7 @@ import faust
 from consumers.agents.accounts import register_account_stage
 from consumers.agents.kam_queues import register_kam_stage
 from consumers.domain.policy import DEFAULT_POLICY, Policy, load_policy
+from consumers.metrics import WorkerMetrics
 from services.kafka_config import faust_broker_config
 from services.settings import Settings
 
@@ -55,6 +56,6 @@ def create_app(settings: Settings) -> faust.App:
         **config,
     )
     policy = load_worker_policy(settings.policy_file)
-    register_account_stage(app, settings, policy)
+    register_account_stage(app, settings, policy, WorkerMetrics())
     register_kam_stage(app, settings)
     return app

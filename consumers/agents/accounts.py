@@ -21,6 +21,7 @@ from typing import Any, cast
 
 import faust
 from faust.types import EventT
+from faust.web import Request, Response, View
 
 from consumers.account_processor import AccountProcessor
 from consumers.account_step import StepOutput
@@ -29,6 +30,7 @@ from consumers.agents.lanes import Send, send_in_lanes
 from consumers.agents.outputs import Outputs
 from consumers.clock import clock_for
 from consumers.domain.policy import Policy
+from consumers.metrics import WorkerMetrics
 from consumers.partitioning import partition_for
 from schemas import INPUT_TOPICS, EventRejected, decode_event
 from schemas.events import BaseEvent
@@ -46,8 +48,11 @@ TICK_SECONDS = 0.5
 class AccountStage:
     """The Faust side of the account stage: table, topics, decoding and publishing."""
 
-    def __init__(self, app: faust.App, settings: Settings, policy: Policy) -> None:
+    def __init__(
+        self, app: faust.App, settings: Settings, policy: Policy, metrics: WorkerMetrics
+    ) -> None:
         self.app = app
+        self.metrics = metrics
         self.partitions = settings.topic_partitions
         self.wall_clock = settings.clock == "wall"
         self.outputs = Outputs(app, settings)
@@ -61,12 +66,20 @@ class AccountStage:
 
     async def process(self, events: Sequence[EventT[Any]]) -> None:
         """Handle one batch of input messages."""
-        decoded = [e for e in [await self._decode(event) for event in events] if e is not None]
+        valid = [(e, d) for e in events if (d := await self._decode(e)) is not None]
         self._refresh_index()
         # Table reads and writes happen inside handle(), with no await in between,
         # so the timer and the agent never interleave on one account.
-        await self._publish_all(self.processor.handle(decoded))
+        await self._publish_all(self.processor.handle(d for _, d in valid))
         await self.table.send_changelog_batch()
+        for event, decoded in valid:
+            stamp = event.message.timestamp
+            self.metrics.processed(
+                event.message.topic,
+                decoded.type,  # type: ignore[attr-defined]
+                decoded.occurred_at,
+                int(stamp * 1000) if stamp else None,
+            )
 
     async def _decode(self, event: EventT[Any]) -> BaseEvent | None:
         message = event.message
@@ -76,11 +89,13 @@ class AccountStage:
             decoded = decode_event(raw, now=datetime.now(UTC) if self.wall_clock else None)
         except EventRejected as exc:
             await self.outputs.dead_letter(message.tp, message.offset, key, raw, exc.reason)
+            self.metrics.dead_letters.labels(message.topic).inc()
             return None
         home = partition_for(decoded.account_id, self.partitions)
         if message.partition != home:
             # Never apply on the wrong partition: its worker may not own the account.
             await self.outputs.forward(message.topic, home, decoded.account_id.encode(), raw)
+            self.metrics.forwarded.labels(message.topic).inc()
             log.info(
                 "forwarded %s[%d]@%d to partition %d (account %s)",
                 message.topic,
@@ -107,6 +122,7 @@ class AccountStage:
                     (("health", partition_for(key, n)), partial(o.send_health, out.health))
                 )
             for alert in out.alerts:
+                self.metrics.alerts.labels(alert.kind, alert.status).inc()
                 key = alert.account_id
                 sends.append((("alerts", partition_for(key, n)), partial(o.send_alert, alert)))
             if out.profile is not None:
@@ -148,9 +164,17 @@ class AccountStage:
         )
 
 
-def register_account_stage(app: faust.App, settings: Settings, policy: Policy) -> AccountStage:
-    """Attach the account agent and its timer to ``app``."""
-    stage = AccountStage(app, settings, policy)
+def register_account_stage(
+    app: faust.App, settings: Settings, policy: Policy, metrics: WorkerMetrics
+) -> AccountStage:
+    """Attach the account agent, its timer and the worker's ``/metrics`` page to ``app``."""
+    stage = AccountStage(app, settings, policy, metrics)
+
+    @app.page("/metrics")
+    async def prometheus(view: View, request: Request) -> Response:
+        return view.bytes(
+            metrics.exposition(), headers={"Content-Type": "text/plain; version=0.0.4"}
+        )
 
     @app.agent(stage.source, name="accounts")
     async def accounts(stream: faust.StreamT[Any]) -> None:
