@@ -5,7 +5,8 @@ keypulse broker             the embedded Kafka-compatible broker only
 keypulse worker             the stream worker only
 keypulse api                the HTTP API only
 keypulse lag [--watch]      consumer lag, lag seconds, status of keypulse's groups
-keypulse simulate           the demo simulator
+keypulse simulate           the demo simulator (live, or --to-file FILE)
+keypulse publish FILE       import a JSONL history file
 """
 
 from __future__ import annotations
@@ -139,13 +140,113 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--out", default="bench-results.json", help="JSON output file (bench-results.json)"
     )
-    sub.add_parser(
+    _add_simulate(sub)
+    _add_publish(sub)
+    return parser
+
+
+def _add_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    simulate = sub.add_parser(
         "simulate",
-        help="publish a simulated key-account portfolio (demo)",
-        description="The demo simulator. Not available in this version.",
+        help="publish a simulated key-account portfolio (demo), or write it to a file",
+        description="A realistic portfolio (about 40 key accounts, groups with subsidiaries, "
+        "3-8 stakeholders each, 5 KAMs) with the behaviours keypulse watches for: a decision "
+        "maker going silent, a champion leaving in a reorganisation, a new decision maker, a "
+        "P1 escalation, an order gap, a handover. Live: the history ends at the wall clock; "
+        "all but the last --live-days are published at once, those are played at --speed "
+        "simulated days per real second until simulated time meets the wall clock, then "
+        "--follow-days more go on at the wall clock's pace. --to-file writes the history as "
+        "JSONL instead (identical for the same --seed, --days and --end).",
         epilog=_ENV_HELP,
     )
-    return parser
+    simulate.add_argument("--seed", type=int, default=7, help="portfolio and history seed (7)")
+    simulate.add_argument("--days", type=float, default=180.0, help="days of history (180)")
+    simulate.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated days per real second while catching up (1)",
+    )
+    simulate.add_argument(
+        "--live-days",
+        type=float,
+        default=10.0,
+        help="the last days of the history that are played at --speed rather than at once (10)",
+    )
+    simulate.add_argument(
+        "--follow-days",
+        type=float,
+        default=0.0,
+        help="after catching up, go on for this many days at the wall clock's pace (0)",
+    )
+    simulate.add_argument(
+        "--to-file", metavar="FILE", help="write the history as JSONL instead of publishing"
+    )
+    simulate.add_argument(
+        "--end",
+        metavar="TIMESTAMP",
+        help="with --to-file: when the history ends, RFC 3339 (default: today 00:00 UTC)",
+    )
+
+
+def _add_publish(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    publish = sub.add_parser(
+        "publish",
+        help="import a JSONL file of input events (one event per line)",
+        description="Validate every line of FILE (JSON, the event contract, and with the wall "
+        "clock no occurred_at more than 24 h ahead) and report bad lines with their numbers. "
+        "If any line is bad, nothing is published unless --skip-invalid is given. Events go "
+        "to their topics keyed by account_id; a summary per topic follows.",
+        epilog=_ENV_HELP,
+    )
+    publish.add_argument("file", metavar="FILE", help="JSONL file, one event object per line")
+    publish.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="publish the valid lines and skip the invalid ones",
+    )
+
+
+def _run_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from pathlib import Path
+
+    from services.simulator.history import default_anchor
+    from services.simulator.run import LiveOptions, run_live, write_history
+
+    if args.to_file:
+        try:
+            anchor = datetime.fromisoformat(args.end) if args.end else default_anchor()
+        except ValueError:
+            print(f"keypulse simulate: --end {args.end!r} is not an RFC 3339 time", file=sys.stderr)
+            return 2
+        if anchor.tzinfo is None or args.days <= 0:
+            print(
+                "keypulse simulate: --end needs an offset and --days must be > 0", file=sys.stderr
+            )
+            return 2
+        count = write_history(Path(args.to_file), args.seed, args.days, anchor)
+        print(
+            f"wrote {count} events ({args.days:g} days to {anchor.isoformat()}) to {args.to_file}"
+        )
+        return 0
+    options = LiveOptions(args.seed, args.days, args.live_days, args.speed, args.follow_days)
+    try:
+        options.check()
+    except ValueError as exc:
+        print(f"keypulse simulate: {exc}", file=sys.stderr)
+        return 2
+    import threading
+
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()  # finish the current send, flush, and say how far it got
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    run_live(settings, options, stop=stop)
+    return 0
 
 
 def _exit_on_sigterm() -> None:
@@ -255,8 +356,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_result(result))
             return 0
         if args.command == "simulate":
-            print("keypulse simulate: the demo simulator is not available yet", file=sys.stderr)
-            return 2
+            return _run_simulate(settings, args)
+        if args.command == "publish":
+            from pathlib import Path
+
+            from services.publish_file import publish_file
+
+            return publish_file(
+                settings,
+                Path(args.file),
+                skip_invalid=args.skip_invalid,
+                out=sys.stdout,
+                err=sys.stderr,
+            )
     except KeypulseError as exc:
         print(f"keypulse {args.command}: {exc}", file=sys.stderr)
         return 1

@@ -37,3 +37,7 @@ class SchemaVersionError(ReadModelError):
 
 class AlertNotFound(ReadModelError):
     """No alert with the given alert_id exists in the read models."""
+
+
+class PublishError(KeypulseError):
+    """An event could not be delivered to the broker (the broker refused it or timed out)."""
