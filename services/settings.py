@@ -80,6 +80,34 @@ class Settings(BaseSettings):
         default=None, description="TOML file overriding the default scoring policy."
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    api_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body the API accepts (413 above)."
+    )
+    api_max_events: int = Field(
+        default=1000, ge=1, description="Most events one POST /v1/events may carry (413 above)."
+    )
+    api_publish_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds ingest waits for the broker's acknowledgement."
+    )
+    api_stream_poll_interval: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds between the API's polls of the alerts read model (SSE, webhooks).",
+    )
+    webhook_url: SecretStr | None = Field(
+        default=None, description="Webhook (e.g. a Slack incoming webhook) for every alert."
+    )
+    kam_webhooks: SecretStr = Field(
+        default=SecretStr("{}"),
+        description='JSON object kam_id → webhook URL for that KAM\'s alerts, e.g. {"k1": "https://..."}.',
+    )
+    webhook_max_attempts: int = Field(
+        default=5, ge=1, description="Deliveries tried per alert and webhook before giving up."
+    )
+    webhook_backoff: float = Field(
+        default=0.5, ge=0, description="Seconds before the first webhook retry; doubles per retry."
+    )
+    webhook_timeout: float = Field(default=5.0, gt=0, description="Seconds per webhook request.")
 
     @field_validator("broker")
     @classmethod
@@ -90,6 +118,12 @@ class Settings(BaseSettings):
     @classmethod
     def _api_keys_are_principals(cls, value: SecretStr) -> SecretStr:
         parse_api_keys(value.get_secret_value())
+        return value
+
+    @field_validator("kam_webhooks")
+    @classmethod
+    def _kam_webhooks_are_urls(cls, value: SecretStr) -> SecretStr:
+        parse_kam_webhooks(value.get_secret_value())
         return value
 
     # Derived values -----------------------------------------------------
@@ -127,6 +161,11 @@ class Settings(BaseSettings):
         """Parsed ``KEYPULSE_API_KEYS``: token → principal."""
         return parse_api_keys(self.api_keys.get_secret_value())
 
+    def webhook_targets(self) -> tuple[str | None, dict[str, str]]:
+        """The global webhook URL (or None) and the per-KAM URLs (secrets: never log them)."""
+        url = self.webhook_url.get_secret_value().strip() if self.webhook_url else ""
+        return url or None, parse_kam_webhooks(self.kam_webhooks.get_secret_value())
+
 
 def parse_api_keys(raw: str) -> dict[str, Principal]:
     """Parse the ``KEYPULSE_API_KEYS`` JSON; a clear ValueError when it is malformed."""
@@ -149,6 +188,20 @@ def parse_api_keys(raw: str) -> dict[str, Principal]:
             raise ValueError('KEYPULSE_API_KEYS: a "kam" principal needs a "kam_id"')
         principals[token] = principal
     return principals
+
+
+def parse_kam_webhooks(raw: str) -> dict[str, str]:
+    """Parse ``KEYPULSE_KAM_WEBHOOKS`` (kam_id → http(s) URL); a ValueError that hides the URLs."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise ValueError(f"KEYPULSE_KAM_WEBHOOKS is not valid JSON: {exc.args[0]}") from None
+    if not isinstance(data, dict):
+        raise ValueError("KEYPULSE_KAM_WEBHOOKS must be a JSON object mapping kam_id → URL")
+    for kam_id, url in data.items():
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ValueError(f"KEYPULSE_KAM_WEBHOOKS[{kam_id!r}] is not an http(s) URL")
+    return dict(data)
 
 
 #: Variable names the settings class reads (used to check docker-compose.yml).

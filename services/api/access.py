@@ -1,0 +1,32 @@
+"""Who owns what: the ownership lookups the role rules need, read from the read models."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import HTTPException, status
+from sqlalchemy.engine import Connection
+
+from services.api.auth import require_kam_scope
+from services.read_models.schema import account_health, accounts
+from services.settings import Principal
+
+
+def account_owner(conn: Connection, account_id: str) -> tuple[bool, str | None]:
+    """Whether anything is known about the account, and its KAM (None without master data)."""
+    kam_id = conn.execute(
+        sa.select(accounts.c.kam_id).where(accounts.c.account_id == account_id)
+    ).first()
+    if kam_id is not None:
+        return True, kam_id[0]
+    health = conn.execute(
+        sa.select(account_health.c.account_id).where(account_health.c.account_id == account_id)
+    ).first()
+    return health is not None, None
+
+
+def check_account(conn: Connection, principal: Principal, account_id: str) -> None:
+    """404 for an unknown account; 403 when a KAM asks about another KAM's account."""
+    known, kam_id = account_owner(conn, account_id)
+    if not known:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown account {account_id!r}")
+    require_kam_scope(principal, kam_id, f"account {account_id!r}")

@@ -1,0 +1,242 @@
+"""Request and response bodies of the HTTP API: one model per purpose, with OpenAPI examples."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.internal import QueueItemRecord, StakeholderRecord
+from schemas.outputs import HealthSnapshot
+
+_T = "2026-03-02T09:30:00Z"
+
+HEALTH_EXAMPLE: dict[str, Any] = {
+    "account_id": "acme-group",
+    "score": 58.5,
+    "band": "watch",
+    "components": {"relationship": 41.0, "commercial": 72.0, "support": 80.0, "stability": 100.0},
+    "drivers": [
+        {
+            "factor": "decision_maker_silent",
+            "impact": -12.5,
+            "text": "No contact with decision maker Anna Berg for 52 days",
+        }
+    ],
+    "as_of": _T,
+}
+
+ALERT_EXAMPLE: dict[str, Any] = {
+    "alert_id": "al-7f3c2a",
+    "account_id": "acme-group",
+    "kam_id": "k-anna",
+    "kind": "stakeholder_cooling",
+    "severity": "warning",
+    "status": "open",
+    "subject": "s-berg",
+    "reason": "No contact with decision maker Anna Berg for 52 days (cadence 30)",
+    "raised_at": _T,
+    "resolved_at": None,
+    "updated_at": _T,
+    "acked_at": None,
+    "acked_by": None,
+    "snoozed_until": None,
+}
+
+
+class ErrorBody(BaseModel):
+    """Every error: ``detail`` is a sentence or a list of problems."""
+
+    detail: Any = Field(examples=["unknown account 'acme-group'"])
+
+
+class Health(HealthSnapshot):
+    """The latest health of an account (CONTRACT.md section 3 shape)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [HEALTH_EXAMPLE]})
+
+
+class Alert(BaseModel):
+    """An alert with its lifecycle (from the stream) and its ack and snooze (from the API)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ALERT_EXAMPLE]})
+
+    alert_id: str
+    account_id: str
+    kam_id: str | None
+    kind: str
+    severity: str
+    status: str
+    subject: str | None
+    reason: str
+    raised_at: datetime
+    resolved_at: datetime | None
+    updated_at: datetime = Field(description="Time of the lifecycle step this row reflects.")
+    acked_at: datetime | None
+    acked_by: str | None = Field(description="Who acknowledged it (kam_id or 'admin').")
+    snoozed_until: datetime | None
+
+
+class Account(BaseModel):
+    """Account master data, current health and open (not snoozed) alerts."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "acme-group",
+                    "name": "ACME Group",
+                    "tier": "strategic",
+                    "kam_id": "k-anna",
+                    "parent_account_id": None,
+                    "annual_revenue_target": 2500000.0,
+                    "currency": "EUR",
+                    "as_of": _T,
+                    "health": HEALTH_EXAMPLE,
+                    "open_alerts": [ALERT_EXAMPLE],
+                }
+            ]
+        }
+    )
+
+    account_id: str
+    name: str | None
+    tier: str | None
+    kam_id: str | None
+    parent_account_id: str | None
+    annual_revenue_target: float | None
+    currency: str | None
+    as_of: datetime | None = Field(description="When the master data was last updated.")
+    health: Health | None
+    open_alerts: list[Alert]
+
+
+class Stakeholder(StakeholderRecord):
+    """A stakeholder with role, status (active/left), last contact and warmth 0–1."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "stakeholder_id": "s-berg",
+                    "name": "Anna Berg",
+                    "role": "decision_maker",
+                    "title": "CPO",
+                    "department": "Procurement",
+                    "status": "active",
+                    "last_contact": _T,
+                    "warmth": 0.42,
+                }
+            ]
+        }
+    )
+
+
+class QueueItem(QueueItemRecord):
+    """One ranked line of a KAM's queue."""
+
+
+class Queue(BaseModel):
+    """A KAM's ranked work queue; ``as_of`` is null before the first one was computed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kam_id": "k-anna",
+                    "as_of": _T,
+                    "items": [
+                        {
+                            "rank": 1,
+                            "account_id": "acme-group",
+                            "priority": 87.5,
+                            "health": 41.0,
+                            "open_alerts": 2,
+                            "next_action": "Call Anna Berg (decision maker, 52 days silent)",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    kam_id: str
+    as_of: datetime | None
+    items: list[QueueItem]
+
+
+class SnoozeRequest(BaseModel):
+    """Hide an alert from open lists until ``until`` (RFC 3339 with an offset, in the future)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"until": "2026-03-09T09:00:00+01:00"}]}
+    )
+
+    until: AwareDatetime
+
+
+class IngestAccepted(BaseModel):
+    """Every event was acknowledged by the broker."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"accepted": ["crm-000123", "crm-000124"], "count": 2}]}
+    )
+
+    accepted: list[str] = Field(description="The accepted events' event_ids, in request order.")
+    count: int
+
+
+class ItemProblem(BaseModel):
+    """One defect of one submitted event."""
+
+    index: int | None = Field(description="Position in the submitted list (0 for a single event).")
+    event_id: str | None = Field(description="The item's event_id when it had a usable one.")
+    field: str = Field(description="Dotted path of the offending field; empty for the whole item.")
+    message: str
+
+
+class IngestRejected(BaseModel):
+    """Some items were invalid: nothing was published."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "detail": [
+                        {
+                            "index": 1,
+                            "event_id": "crm-000124",
+                            "field": "amount",
+                            "message": "Input should be greater than or equal to 0 (got -5)",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    detail: list[ItemProblem]
+
+
+class Me(BaseModel):
+    """Who the token belongs to (the dashboard uses it to decide what to show)."""
+
+    role: Literal["kam", "ops", "ingest", "admin"]
+    kam_id: str | None
+
+
+_ERROR_TEXT = {
+    400: "The request is malformed.",
+    401: "Missing or unknown bearer token.",
+    403: "The token's role or KAM may not do this.",
+    404: "No such resource.",
+    413: "The request body or the number of events is over the limit.",
+    422: "The request failed validation.",
+    503: "A dependency (broker or database) is unavailable.",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the given error statuses, all shaped as ErrorBody."""
+    return {code: {"model": ErrorBody, "description": _ERROR_TEXT[code]} for code in codes}

@@ -1,0 +1,72 @@
+"""Account routes: master data, health, health history and stakeholders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from services.api.access import check_account
+from services.api.deps import AccountId, Now, ReadConn, Reader
+from services.api.models import Account, Alert, Health, Stakeholder, error_responses
+from services.read_models import queries
+
+router = APIRouter(
+    prefix="/v1/accounts", tags=["accounts"], responses=error_responses(401, 403, 404, 422, 503)
+)
+
+
+@router.get("/{account_id}", response_model=Account)
+def get_account(account_id: AccountId, principal: Reader, conn: ReadConn, now: Now) -> Account:
+    """Account master data, current health and open (not snoozed) alerts."""
+    check_account(conn, principal, account_id)
+    view = queries.get_account(conn, account_id, now)
+    if view is None:  # deleted between the two reads
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown account {account_id!r}")
+    return Account(
+        account_id=view.account_id,
+        name=view.name,
+        tier=view.tier,
+        kam_id=view.kam_id,
+        parent_account_id=view.parent_account_id,
+        annual_revenue_target=view.annual_revenue_target,
+        currency=view.currency,
+        as_of=view.as_of,
+        health=Health.model_validate(view.health.model_dump()) if view.health else None,
+        open_alerts=[Alert.model_validate(a, from_attributes=True) for a in view.open_alerts],
+    )
+
+
+@router.get("/{account_id}/health", response_model=Health)
+def get_health(account_id: AccountId, principal: Reader, conn: ReadConn) -> Health:
+    """Latest health of the account (404 before its first snapshot)."""
+    check_account(conn, principal, account_id)
+    snapshot = queries.get_health(conn, account_id)
+    if snapshot is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"no health computed yet for {account_id!r}"
+        )
+    return Health.model_validate(snapshot.model_dump())
+
+
+@router.get("/{account_id}/health/history", response_model=list[Health])
+def get_health_history(
+    account_id: AccountId,
+    principal: Reader,
+    conn: ReadConn,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="Most snapshots returned.")] = 1000,
+) -> list[Health]:
+    """Health over time, oldest first (the newest ``limit`` snapshots)."""
+    check_account(conn, principal, account_id)
+    snapshots = queries.health_history(conn, account_id)[-limit:]
+    return [Health.model_validate(s.model_dump()) for s in snapshots]
+
+
+@router.get("/{account_id}/stakeholders", response_model=list[Stakeholder])
+def get_stakeholders(account_id: AccountId, principal: Reader, conn: ReadConn) -> list[Stakeholder]:
+    """Stakeholders with role, status (active/left), last contact and warmth; active first."""
+    check_account(conn, principal, account_id)
+    return [
+        Stakeholder.model_validate(s.model_dump())
+        for s in queries.list_stakeholders(conn, account_id)
+    ]

@@ -1,0 +1,179 @@
+"""Every route of CONTRACT.md section 4 against real read models (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from services.api.app import create_api
+from services.settings import Settings
+from tests.integration.api.data import NOW, auth
+
+
+def test_account_has_master_data_health_and_open_alerts(client: TestClient) -> None:
+    resp = client.get("/v1/accounts/a1", headers=auth("kam1"))
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["name"] == "ACME Group"
+    assert body["kam_id"] == "k1"
+    assert body["health"]["score"] == 55.0
+    assert body["health"]["band"] == "watch"
+    assert {a["alert_id"] for a in body["open_alerts"]} == {"al-1", "al-2"}
+
+
+def test_health_has_the_section_3_shape(client: TestClient) -> None:
+    body = client.get("/v1/accounts/a1/health", headers=auth("ops")).json()
+    assert set(body) == {"account_id", "score", "band", "components", "drivers", "as_of"}
+    assert set(body["components"]) == {"relationship", "commercial", "support", "stability"}
+    assert body["drivers"][0] == {
+        "factor": "decision_maker_silent",
+        "impact": -12.5,
+        "text": "No contact with Anna Berg for 52 days",
+    }
+
+
+def test_health_history_is_oldest_first(client: TestClient) -> None:
+    body = client.get("/v1/accounts/a1/health/history", headers=auth("admin")).json()
+    assert [h["score"] for h in body] == [80.0, 70.0, 55.0]
+    limited = client.get("/v1/accounts/a1/health/history?limit=2", headers=auth("admin")).json()
+    assert [h["score"] for h in limited] == [70.0, 55.0]
+
+
+def test_stakeholders_show_role_status_last_contact_and_warmth(client: TestClient) -> None:
+    body = client.get("/v1/accounts/a1/stakeholders", headers=auth("kam1")).json()
+    by_id = {s["stakeholder_id"]: s for s in body}
+    assert by_id["s1"]["role"] == "decision_maker"
+    assert by_id["s3"]["status"] == "left"
+    assert by_id["s2"]["warmth"] == 0.9
+    assert by_id["s1"]["last_contact"].startswith("2026-02-")
+    assert body[-1]["stakeholder_id"] == "s3"  # active first
+
+
+def test_queue_is_ranked_with_next_actions(client: TestClient) -> None:
+    body = client.get("/v1/kams/k1/queue", headers=auth("kam1")).json()
+    assert body["kam_id"] == "k1"
+    assert body["as_of"] is not None
+    assert body["items"] == [
+        {
+            "rank": 1,
+            "account_id": "a1",
+            "priority": 87.5,
+            "health": 55.0,
+            "open_alerts": 2,
+            "next_action": "Call Anna Berg (decision maker, 52 days silent)",
+        }
+    ]
+
+
+def test_queue_of_a_kam_without_one_is_empty(client: TestClient) -> None:
+    body = client.get("/v1/kams/k-new/queue", headers=auth("ops")).json()
+    assert body == {"kam_id": "k-new", "as_of": None, "items": []}
+
+
+def test_unknown_account_is_404_json(client: TestClient) -> None:
+    for path in ("", "/health", "/health/history", "/stakeholders"):
+        resp = client.get(f"/v1/accounts/nope{path}", headers=auth("ops"))
+        assert resp.status_code == 404, path
+        assert resp.json() == {"detail": "unknown account 'nope'"}
+
+
+def test_alert_filters(client: TestClient) -> None:
+    def ids(query: str, role: str = "ops") -> list[str]:
+        resp = client.get(f"/v1/alerts{query}", headers=auth(role))
+        assert resp.status_code == 200, resp.text
+        return [a["alert_id"] for a in resp.json()]
+
+    assert ids("") == ["al-2", "al-1", "al-3", "al-old"]  # newest raised first
+    assert ids("?status=open") == ["al-2", "al-1", "al-3"]
+    assert ids("?status=resolved") == ["al-old"]
+    assert ids("?kind=order_gap") == ["al-2"]
+    assert ids("?account_id=a2") == ["al-3"]
+    assert ids("?kam_id=k1&status=open") == ["al-2", "al-1"]
+    assert ids("", role="kam2") == ["al-3"]  # a KAM sees only their own
+    assert ids("?kam_id=k2", role="kam2") == ["al-3"]
+    assert ids("?account_id=a2", role="kam1") == []
+
+
+def test_bad_filter_values_are_422(client: TestClient) -> None:
+    for query in ("?status=closed", "?kind=nonsense", "?limit=0", "?include_snoozed=maybe"):
+        resp = client.get(f"/v1/alerts{query}", headers=auth("ops"))
+        assert resp.status_code == 422, query
+        assert isinstance(resp.json()["detail"], list)
+
+
+def test_ack_keeps_the_first_acknowledgement(client: TestClient) -> None:
+    resp = client.post("/v1/alerts/al-1/ack", headers=auth("kam1"))
+    assert resp.status_code == 200
+    assert resp.json()["acked_by"] == "k1"
+    assert resp.json()["acked_at"] == NOW.isoformat().replace("+00:00", "Z")
+    again = client.post("/v1/alerts/al-1/ack", headers=auth("admin"))
+    assert again.json()["acked_by"] == "k1"
+    listed = client.get("/v1/alerts?status=open", headers=auth("kam1")).json()
+    assert {a["alert_id"]: a["acked_by"] for a in listed}["al-1"] == "k1"
+
+
+def test_unknown_alert_is_404(client: TestClient) -> None:
+    assert client.post("/v1/alerts/nope/ack", headers=auth("admin")).status_code == 404
+    resp = client.post(
+        "/v1/alerts/nope/snooze",
+        headers=auth("admin"),
+        json={"until": (NOW + timedelta(days=1)).isoformat()},
+    )
+    assert resp.status_code == 404
+    assert resp.json() == {"detail": "unknown alert 'nope'"}
+
+
+def test_snooze_must_be_future_and_carry_an_offset(client: TestClient) -> None:
+    for until in [
+        (NOW - timedelta(minutes=1)).isoformat(),
+        "2026-03-11T09:00:00",  # no offset
+        "tomorrow",
+        (NOW + timedelta(days=400)).isoformat(),
+        "9999-12-31T23:59:59-23:59",
+    ]:
+        resp = client.post("/v1/alerts/al-1/snooze", headers=auth("kam1"), json={"until": until})
+        assert resp.status_code == 422, until
+        assert "detail" in resp.json()
+    bodies: list[object] = [
+        {},
+        {"until": 5},
+        {"until": None},
+        [],
+        {"until": "2026-03-11T09:00:00Z", "x": 1},
+    ]
+    for body in bodies:
+        resp = client.post("/v1/alerts/al-1/snooze", headers=auth("kam1"), json=body)
+        assert resp.status_code == 422, body
+
+
+def test_me_names_the_principal(client: TestClient) -> None:
+    assert client.get("/v1/me", headers=auth("kam2")).json() == {"role": "kam", "kam_id": "k2"}
+    assert client.get("/v1/me", headers=auth("ops")).json() == {"role": "ops", "kam_id": None}
+
+
+def test_snoozed_alert_leaves_open_lists_until_the_snooze_ends(
+    api_settings: Settings, engine: Engine
+) -> None:
+    del engine
+    now = [NOW]
+    app = create_api(api_settings, clock=lambda: now[0])
+    with TestClient(app) as client:
+        until = NOW + timedelta(hours=2)
+        resp = client.post(
+            "/v1/alerts/al-1/snooze", headers=auth("kam1"), json={"until": until.isoformat()}
+        )
+        assert resp.status_code == 200
+        assert resp.json()["snoozed_until"] == until.isoformat().replace("+00:00", "Z")
+
+        def open_ids(query: str = "") -> set[str]:
+            listed = client.get(f"/v1/alerts?status=open{query}", headers=auth("kam1")).json()
+            return {a["alert_id"] for a in listed}
+
+        assert open_ids() == {"al-2"}
+        assert open_ids("&include_snoozed=true") == {"al-1", "al-2"}
+        account = client.get("/v1/accounts/a1", headers=auth("kam1")).json()
+        assert [a["alert_id"] for a in account["open_alerts"]] == ["al-2"]
+        now[0] = until + timedelta(seconds=1)
+        assert open_ids() == {"al-1", "al-2"}
