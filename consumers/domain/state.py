@@ -21,12 +21,11 @@ All datetimes are UTC. Dict fields are never mutated after construction;
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from operator import itemgetter
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 from consumers.domain.errors import StateFormatError
 from consumers.domain.policy import RETAIN_ORDERS_DAYS, RETAIN_REORGS_DAYS, RETAIN_TICKETS_DAYS
@@ -52,6 +51,37 @@ TICKET_HORIZON = timedelta(days=RETAIN_TICKETS_DAYS)
 REORG_HORIZON = timedelta(days=RETAIN_REORGS_DAYS)
 
 FORMAT_VERSION = 2
+
+
+R = TypeVar("R")
+
+
+class cached_property(Generic[R]):  # noqa: N801 - named after what it replaces
+    """functools.cached_property without the lock Python 3.11 takes on a first access.
+
+    The per-state indexes below are built on every fresh state, so the lock
+    was measurable; without it two threads racing on a first access both
+    compute the same value, which is harmless. Like functools' version it
+    stores the value in the instance __dict__ (a frozen dataclass allows
+    that), so later accesses never reach this descriptor.
+    """
+
+    def __init__(self, func: Callable[[Any], R]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> cached_property[R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> R: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> R | cached_property[R]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
 
 
 @dataclass(frozen=True)
