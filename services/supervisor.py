@@ -1,6 +1,7 @@
 """``keypulse up``: run the whole stack on one machine as supervised children.
 
-Children (embedded broker, stream worker, read-model sink, API) start in their own sessions
+Children (embedded broker, stream worker, read-model sink, API and, unless
+``--no-demo``, the demo simulator) start in their own sessions
 so that Ctrl-C reaches only this supervisor, which then stops them in
 reverse order. Each child also dies with the supervisor (PR_SET_PDEATHSIG),
 so not even ``kill -9`` of ``keypulse up`` leaves a process behind.
@@ -41,6 +42,8 @@ class Child:
     argv: Sequence[str]
     log_path: Path
     echo_all: bool
+    #: A child that may end on its own with status 0 (the demo simulator).
+    may_finish: bool = False
     proc: subprocess.Popen[bytes] | None = None
     tail: collections.deque[str] = field(
         default_factory=lambda: collections.deque(maxlen=TAIL_LINES)
@@ -81,13 +84,20 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "services.cli", *args]
 
 
-def demo_tokens() -> dict[str, dict[str, str]]:
-    """Random tokens for a local stack started without ``KEYPULSE_API_KEYS``."""
-    return {
+def demo_tokens(kam_ids: Sequence[str] = ()) -> dict[str, dict[str, str]]:
+    """Random tokens for a local stack started without ``KEYPULSE_API_KEYS``.
+
+    admin, ops and ingest always; one ``kam`` token per id in ``kam_ids`` (the
+    demo portfolio's KAMs) so that each KAM's view can be tried.
+    """
+    tokens: dict[str, dict[str, str]] = {
         secrets.token_urlsafe(24): {"role": "admin"},
         secrets.token_urlsafe(24): {"role": "ops"},
         secrets.token_urlsafe(24): {"role": "ingest"},
     }
+    for kam_id in kam_ids:
+        tokens[secrets.token_urlsafe(24)] = {"role": "kam", "kam_id": kam_id}
+    return tokens
 
 
 class Supervisor:
@@ -124,6 +134,15 @@ class Supervisor:
         plan.append(self._child("worker", _cli("worker")))
         plan.append(self._child("sink", _cli("sink")))
         plan.append(self._child("api", _cli("api")))
+        if self.demo:
+            from services.simulator.run import demo_arguments
+
+            # Last, once the API answers: the worker is consuming by then, and
+            # the simulator's progress is echoed so a newcomer sees it work.
+            simulator = self._child("simulator", _cli(*demo_arguments()))
+            simulator.echo_all = True
+            simulator.may_finish = True
+            plan.append(simulator)
         return plan
 
     def _say(self, text: str) -> None:
@@ -162,7 +181,12 @@ class Supervisor:
         self._check_ports()
         tokens = None
         if not self.settings.api_principals():
-            tokens = demo_tokens()
+            kams: list[str] = []
+            if self.demo:
+                from services.simulator.run import demo_kams
+
+                kams = [kam_id for kam_id, _ in demo_kams()]
+            tokens = demo_tokens(kams)
             import json
 
             self.env["KEYPULSE_API_KEYS"] = json.dumps(tokens)
@@ -177,6 +201,7 @@ class Supervisor:
                 return self._report_death() if not self._stop.is_set() else 0
         self._announce(tokens)
         while not self._stop.wait(0.2):
+            self._note_finished()
             if self._dead_child() is not None:
                 return self._report_death()
         self._say(f"received {self._stop_reason}: stopping keypulse")
@@ -233,16 +258,40 @@ class Supervisor:
         ]
         if tokens:
             lines.append("  tokens (Authorization: Bearer <token>), generated for this run:")
-            lines += [f"    {p['role']:<8} {t}" for t, p in tokens.items()]
+            lines += [
+                f"    {p['role']:<6} {p.get('kam_id', ''):<11} {t}" for t, p in tokens.items()
+            ]
         if not self.demo:
             lines.append("  demo simulator: off (--no-demo)")
         else:
-            lines.append("  demo simulator: not available in this version; publish events yourself")
+            from services.simulator.run import DEMO
+
+            lines.append(
+                f"  demo simulator: seed {DEMO.seed}, {DEMO.days:g} days of history; the last "
+                f"{DEMO.live_days:g} days play over ~{DEMO.catch_up_seconds:.0f} s, then it "
+                "follows the wall clock. Open the dashboard with an admin or kam token: "
+                "alerts and queues appear within a minute."
+            )
         lines.append("Press Ctrl-C to stop.")
         self._say("\n".join(lines))
 
     def _dead_child(self) -> Child | None:
-        return next((c for c in self.children if c.exit_code() is not None), None)
+        return next(
+            (
+                c
+                for c in self.children
+                if c.exit_code() is not None and not (c.may_finish and c.exit_code() == 0)
+            ),
+            None,
+        )
+
+    def _note_finished(self) -> None:
+        """Say once that a child allowed to finish (the simulator) has finished."""
+        for child in list(self.children):
+            if child.may_finish and child.exit_code() == 0:
+                self._say(f"{child.name} finished; the rest of keypulse keeps running")
+                child.stop()
+                self.children.remove(child)
 
     def _report_death(self) -> int:
         child = self._dead_child()

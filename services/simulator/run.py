@@ -186,3 +186,25 @@ def _paced(
         bar.advance(note=event.occurred_at.strftime("%Y-%m-%d %H:%M"))
     publisher.flush()
     bar.close()
+
+
+#: What ``keypulse up`` runs: 170 days at once, the last 10 days at 0.5 days/s
+#: (so the climaxes arrive live over ~20 s), then 30 days at the wall clock's pace.
+DEMO = LiveOptions(seed=7, days=180.0, live_days=10.0, speed=0.5, follow_days=30.0)
+
+
+def demo_arguments(options: LiveOptions = DEMO) -> list[str]:
+    """The ``keypulse simulate`` arguments for ``options``."""
+    return [
+        "simulate",
+        f"--seed={options.seed}",
+        f"--days={options.days:g}",
+        f"--live-days={options.live_days:g}",
+        f"--speed={options.speed:g}",
+        f"--follow-days={options.follow_days:g}",
+    ]
+
+
+def demo_kams(options: LiveOptions = DEMO) -> list[tuple[str, str]]:
+    """(kam_id, name) of every KAM in the demo portfolio, for per-KAM tokens."""
+    return [(k.kam_id, k.name) for k in build_portfolio(options.seed).kams]
