@@ -40,7 +40,11 @@ class EventPublisher:
                 config = producer_config(self.settings, client_id="keypulse-api")
                 # Bound every wait by the publish timeout: a dead broker must
                 # give a 503 in seconds, not block a worker thread for a minute.
-                config.update(max_block_ms=timeout_ms, request_timeout_ms=timeout_ms)
+                config.update(
+                    max_block_ms=timeout_ms,
+                    request_timeout_ms=timeout_ms,
+                    bootstrap_timeout_ms=timeout_ms,
+                )
                 try:
                     self._producer = KafkaProducer(**config)
                 except KafkaError as exc:
