@@ -25,6 +25,7 @@ class ProgressBar:
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last_draw = 0.0
         self._last_quarter = -1
+        self._last_shown = -1
         self._closed = False
         self._draw(force=True)
 
@@ -37,7 +38,7 @@ class ProgressBar:
         """Draw the final state and end the line."""
         if self._closed:
             return
-        if self._tty or note or self._last_quarter < 4:
+        if self._tty or note or self.done != self._last_shown:
             self._draw(force=True, note=note)
         if self._tty:
             self.stream.write("\n")
@@ -58,6 +59,7 @@ class ProgressBar:
         quarter = int(fraction * 4)
         if force or quarter > self._last_quarter:
             self._last_quarter = quarter
+            self._last_shown = self.done
             self.stream.write(self._line(fraction, note) + "\n")
             self.stream.flush()
 
