@@ -35,6 +35,7 @@ from consumers.domain.state import (
     Ticket,
     TicketFacts,
     Touchpoint,
+    carry_indexes,
     empty_state,
     newer,
 )
@@ -71,6 +72,7 @@ def apply(state: AccountState, event: BaseEvent) -> AccountState:
         )
     at = _utc(event.occurred_at)
     advanced = state.latest_at is None or at > state.latest_at
+    before = state
     state = replace(
         state,
         latest_at=at if advanced else state.latest_at,
@@ -79,7 +81,7 @@ def apply(state: AccountState, event: BaseEvent) -> AccountState:
     state = _fold(state, event, at)
     # Retention: a forward move of latest_at may push old facts out of every
     # horizon; otherwise only the fact just added can be too old.
-    return _retain(state)
+    return carry_indexes(before, _retain(state))
 
 
 def apply_all(state: AccountState, events: Iterable[BaseEvent]) -> AccountState:

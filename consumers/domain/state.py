@@ -351,6 +351,31 @@ class AccountState:
         return tuple(r.at for r in self.placed_orders)
 
 
+#: Each per-state index above and the field it is built from alone.
+_INDEX_SOURCES = {
+    "stakeholders_by_id": "stakeholders",
+    "tickets_by_id": "tickets",
+    "placed_orders": "orders",
+    "placed_order_times": "orders",
+}
+
+
+def carry_indexes(old: AccountState, new: AccountState) -> AccountState:
+    """Give ``new`` the indexes ``old`` already built from a collection the two share.
+
+    An index is a function of one field, and fields are never mutated, so
+    when ``new`` holds the very same object the index is the same too: a
+    contact event then does not make the next evaluation re-sort the orders
+    and tickets.
+    """
+    built, target = old.__dict__, new.__dict__
+    if new is not old:
+        for name, source in _INDEX_SOURCES.items():
+            if name in built and getattr(old, source) is getattr(new, source):
+                target.setdefault(name, built[name])
+    return new
+
+
 class PlacedOrder(NamedTuple):
     """One placed order as the commercial scoring reads it (a tuple: cheap to build)."""
 
