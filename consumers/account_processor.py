@@ -68,14 +68,14 @@ class AccountProcessor:
             return []
         return [self._step(a, evs, now) for a, evs in sorted(by_account.items())]
 
-    def evaluate_due(self, now: datetime | None = None) -> list[StepOutput]:
-        """Evaluate the accounts whose due time has come (at most DUE_BATCH)."""
+    def evaluate_due(self, now: datetime | None = None, limit: int = DUE_BATCH) -> list[StepOutput]:
+        """Evaluate the accounts whose due time has come (at most ``limit``)."""
         now = now or self.clock.now()
         if now is None:
             return []
         return [
             self._step(account_id, (), now)
-            for account_id in self.due.pop_due(now, limit=DUE_BATCH)
+            for account_id in self.due.pop_due(now, limit=limit)
             if self.store.get(account_id) is not None
         ]
 

@@ -23,7 +23,7 @@ import faust
 from faust.types import EventT
 from faust.web import Request, Response, View
 
-from consumers.account_processor import AccountProcessor
+from consumers.account_processor import DUE_BATCH, AccountProcessor
 from consumers.account_step import StepOutput
 from consumers.agents.batched_table import batched_table
 from consumers.agents.lanes import Send, send_in_lanes
@@ -43,6 +43,8 @@ BATCH_MAX = 5_000
 BATCH_WITHIN_SECONDS = 0.02
 #: How often the timer looks for accounts whose evaluation is due.
 TICK_SECONDS = 0.5
+#: Due accounts evaluated between two yields to the event loop.
+DUE_CHUNK = 25
 
 
 class AccountStage:
@@ -135,13 +137,21 @@ class AccountStage:
         await send_in_lanes(sends)
 
     async def tick(self) -> None:
-        """Timer body: evaluate the accounts whose due time has come."""
+        """Timer body: evaluate the accounts whose due time has come.
+
+        In small chunks with the sends in between, so that a tick with many due
+        accounts never holds the event loop (and the agent) for long.
+        """
         recovery = getattr(self.app.tables, "recovery", None)
         if self.app.rebalancing or (recovery is not None and not recovery.completed.is_set()):
             return
         self._refresh_index()
-        await self._publish_all(self.processor.evaluate_due())
-        await self.table.send_changelog_batch()
+        for _ in range(DUE_BATCH // DUE_CHUNK):
+            outputs = self.processor.evaluate_due(limit=DUE_CHUNK)
+            if not outputs:
+                break
+            await self._publish_all(outputs)
+            await self.table.send_changelog_batch()
 
     def _refresh_index(self) -> None:
         """Rebuild the due index once after each change of partition assignment."""
