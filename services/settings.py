@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="TOML file overriding the default scoring policy."
     )
+    lag_sample_seconds: float = Field(
+        default=5.0, gt=0, description="How often the API samples consumer lag."
+    )
+    worker_metrics_url: str | None = Field(
+        default=None,
+        description="The stream worker's /metrics, re-exposed by the API's /metrics. "
+        "Unset: http://127.0.0.1:<worker_web_port>/metrics.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     api_max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body the API accepts (413 above)."

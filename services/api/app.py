@@ -22,9 +22,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.api.alert_feed import AlertFeed
 from services.api.deps import ApiState
 from services.api.errors import ApiError
+from services.api.lag_sampler import LagSampler
+from services.api.metrics import build_registry
 from services.api.publisher import EventPublisher
 from services.api.responses import SafeJSONResponse
-from services.api.routes import accounts, alerts, dashboard, events, kams, me, probes
+from services.api.routes import accounts, alerts, dashboard, events, kams, me, ops, probes
 from services.api.webhooks import WebhookDispatcher
 from services.errors import ConfigurationError
 from services.settings import Settings
@@ -122,6 +124,7 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
     feed = AlertFeed(state.engine, settings.api_stream_poll_interval)
     publisher = EventPublisher(settings)
     webhooks = WebhookDispatcher(settings)
+    lag_sampler = LagSampler(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -130,9 +133,11 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
                 await webhooks.start(feed)
             except Exception as exc:  # serve the API even if the database is late
                 log.warning("webhooks: could not start the alert feed yet: %s", exc)
+        lag_sampler.start()
         try:
             yield
         finally:
+            lag_sampler.stop()
             await webhooks.stop()
             await feed.stop()
             publisher.close()
@@ -152,15 +157,15 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
     app.state.alert_feed = feed
     app.state.publisher = publisher
     app.state.webhooks = webhooks
+    app.state.lag_sampler = lag_sampler
+    app.state.metrics_registry = build_registry(settings, lag_sampler, webhooks)
     app.add_middleware(BodySizeLimit, limit=settings.api_max_body_bytes)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (probes, me, events, accounts, kams, alerts, dashboard):
+    for module in (probes, me, events, accounts, kams, alerts, ops, dashboard):
         app.include_router(module.router)
-    # GET /v1/ops/lag and GET /metrics are added by their own route modules
-    # (routes/ops.py, routes/metrics.py) using deps.Operator and app.state.
     return app
 
 
