@@ -76,6 +76,7 @@ def test_queue_alerts_and_ack(served: ServedApi, page: Page) -> None:
     queue = page.locator("#queue")
     expect(queue).to_contain_text("Call Anna Berg (decision maker, 52 days silent)")
     expect(page.locator("#fresh")).to_contain_text("data as of")
+    expect(page.locator("#fresh")).to_contain_text(" s behind)")
     alerts = page.locator("#alert-list .alert")
     expect(alerts).to_have_count(2)  # k1's open alerts only
     first = page.locator('.alert[data-alert-id="al-1"]')
