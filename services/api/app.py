@@ -133,7 +133,6 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
                 await webhooks.start(feed)
             except Exception as exc:  # serve the API even if the database is late
                 log.warning("webhooks: could not start the alert feed yet: %s", exc)
-        lag_sampler.start()
         try:
             yield
         finally:

@@ -3,7 +3,8 @@
 Time lag and Burrow statuses need a sliding window of samples, so the API
 keeps one :class:`~services.lag.LagMonitor` and samples it on a thread every
 ``KEYPULSE_LAG_SAMPLE_SECONDS``; requests read the latest report and never
-wait for Kafka (except for the very first one, which samples once).
+wait for Kafka (except for the very first one, which samples once and starts
+the thread: an API nobody asks about lag never talks to Kafka for it).
 """
 
 from __future__ import annotations
@@ -36,16 +37,20 @@ class LagSampler:
 
     def start(self) -> None:
         """Start the sampling thread (idempotent)."""
-        if self._thread is None:
+        if self._thread is None and not self._stop.is_set():
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="lag-sampler", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop the thread and close the Kafka clients."""
+        """Stop the thread and close the Kafka clients.
+
+        The thread is a daemon: if a sample is stuck on an unreachable broker,
+        shutdown does not wait for it beyond a moment.
+        """
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=1)
             self._thread = None
         with self._lock:
             if self._reader is not None:
@@ -54,11 +59,12 @@ class LagSampler:
                 self._monitor = None
 
     def report(self) -> tuple[GroupLag, ...]:
-        """The latest report; samples once now if none was taken yet."""
+        """The latest report; samples once now (and starts sampling) if none was taken yet."""
         with self._lock:
             monitor = self._monitor
         if monitor is None or monitor.samples_taken == 0:
             self.sample()
+        self.start()
         with self._lock:
             return self._monitor.latest if self._monitor is not None else ()
 

@@ -77,8 +77,12 @@ class KafkaOffsetReader:
             keypulse_group_prefix(settings) if group_prefix is None else group_prefix
         )
         try:
+            # Bounded: an API route or a --watch loop must not hang 30 s on a dead broker.
             self._admin = KafkaAdminClient(
-                bootstrap_servers=settings.bootstrap_servers, client_id="keypulse-lag"
+                bootstrap_servers=settings.bootstrap_servers,
+                client_id="keypulse-lag",
+                bootstrap_timeout_ms=5_000,
+                request_timeout_ms=5_000,
             )
         except KafkaError as exc:
             raise BrokerUnavailable(f"cannot reach {settings.bootstrap_servers}: {exc}") from exc
