@@ -34,6 +34,7 @@ class LagSampler:
         self._thread: threading.Thread | None = None
         self.sampled_at: datetime | None = None
         self.error: str | None = None
+        self._last_attempt = 0.0
 
     def start(self) -> None:
         """Start the sampling thread (idempotent)."""
@@ -53,16 +54,18 @@ class LagSampler:
             self._thread.join(timeout=1)
             self._thread = None
         with self._lock:
-            if self._reader is not None:
-                self._reader.close()
-                self._reader = None
-                self._monitor = None
+            reader, self._reader, self._monitor = self._reader, None, None
+        if reader is not None:
+            # Closing Kafka clients can wait on their network threads; never hold
+            # the API's shutdown for that.
+            threading.Thread(target=reader.close, name="lag-close", daemon=True).start()
 
     def report(self) -> tuple[GroupLag, ...]:
         """The latest report; samples once now (and starts sampling) if none was taken yet."""
         with self._lock:
             monitor = self._monitor
-        if monitor is None or monitor.samples_taken == 0:
+        recently_failed = time.monotonic() - self._last_attempt < self.interval
+        if (monitor is None or monitor.samples_taken == 0) and not recently_failed:
             self.sample()
         self.start()
         with self._lock:
@@ -70,12 +73,16 @@ class LagSampler:
 
     def sample(self) -> None:
         """Take one sample; a broker that does not answer is remembered, not raised."""
+        self._last_attempt = time.monotonic()
         try:
             with self._lock:
-                if self._monitor is None:
-                    self._reader = KafkaOffsetReader(self.settings)
-                    self._monitor = LagMonitor(self._reader)
                 monitor = self._monitor
+            if monitor is None:
+                # Connecting may take seconds: not while holding the lock stop() needs.
+                reader = KafkaOffsetReader(self.settings)
+                monitor = LagMonitor(reader)
+                with self._lock:
+                    self._reader, self._monitor = reader, monitor
             monitor.sample()
             self.sampled_at = datetime.now(UTC)
             self.error = None
