@@ -30,8 +30,10 @@ EVENTS: list[BaseEvent] = [validate_event(e) for e in HISTORY]
 
 
 @pytest.fixture
-def stack(broker_settings: Settings, database_url: str, tmp_path: Path) -> Iterator[PipelineStack]:
-    running = PipelineStack(broker_settings, database_url, tmp_path)
+def stack(
+    broker_settings: Settings, isolated_database_url: str, tmp_path: Path
+) -> Iterator[PipelineStack]:
+    running = PipelineStack(broker_settings, isolated_database_url, tmp_path)
     try:
         yield running
     finally:
