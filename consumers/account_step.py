@@ -9,7 +9,7 @@ a redelivered event (at-least-once) changes nothing and publishes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -169,11 +169,6 @@ def _changed(before: Any, after: Any) -> bool:
     mine = {k: v for k, v in before.__dict__.items() if k != "as_of"}
     theirs = {k: v for k, v in after.__dict__.items() if k != "as_of"}
     return bool(mine != theirs)
-
-
-def with_due(stored: StoredAccount, due_at: datetime | None) -> StoredAccount:
-    """A copy with another due time."""
-    return replace(stored, due_at=due_at)
 
 
 # --- table values ------------------------------------------------------------------------

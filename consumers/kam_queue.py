@@ -1,8 +1,8 @@
 """The KAM stage: one KAM's queue from the entries its accounts send (pure, no Faust).
 
 The account stage computes each account's priority and next action; this
-stage, keyed by kam_id after the repartition, only keeps the latest entry per
-account and ranks them — highest priority first, ties by account_id, exactly
+stage, keyed by kam_id after the repartition, only keeps the latest line per
+account (:class:`KamQueueBook`) and ranks them — highest priority first, ties by account_id, exactly
 as :func:`consumers.domain.priority.rank_queue` orders a whole portfolio.
 """
 
@@ -13,26 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from schemas.internal import KamQueue, QueueEntry, QueueItemRecord
-
-
-def merge_entries(
-    current: Mapping[str, QueueEntry], entries: Iterable[QueueEntry]
-) -> dict[str, QueueEntry]:
-    """Apply entries (newest ``as_of`` per account wins; ``present=False`` removes)."""
-    merged = dict(current)
-    removed_at: dict[str, datetime] = {}
-    for entry in entries:
-        held = merged.get(entry.account_id)
-        if held is not None and held.as_of > entry.as_of:
-            continue  # a late, older line must not undo a newer one
-        if entry.present:
-            if entry.account_id in removed_at and removed_at[entry.account_id] > entry.as_of:
-                continue
-            merged[entry.account_id] = entry
-        else:
-            merged.pop(entry.account_id, None)
-            removed_at[entry.account_id] = entry.as_of
-    return merged
 
 
 def rank(kam_id: str, entries: Mapping[str, QueueEntry], as_of: datetime) -> KamQueue:

@@ -16,10 +16,9 @@ from consumers.clock import EventClock
 from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.replay import event_clock, fold_accounts, replay
 from consumers.domain.state import state_to_dict
-from consumers.kam_queue import merge_entries
+from consumers.kam_queue import KamQueueBook
 from schemas import validate_event
 from schemas.events import BaseEvent
-from schemas.internal import QueueEntry
 from tests.support.histories import portfolio_history
 
 HISTORY: list[BaseEvent] = [validate_event(e) for e in portfolio_history()]
@@ -121,11 +120,12 @@ def test_handover_moves_the_account_between_kam_queues() -> None:
     assert [(q.kam_id, q.present) for q in removal] == [("kam-cara", False)]
     assert entries[-1].kam_id == "kam-dora"
 
-    queues: dict[str, dict[str, QueueEntry]] = {}
-    for entry in (q for out in outputs for q in out.queue_entries):
-        queues[entry.kam_id] = merge_entries(queues.get(entry.kam_id, {}), [entry])
+    # The KAM stage's own book, fed the lines in the order they were published.
+    book = KamQueueBook({})
+    book.apply(q for out in outputs for q in out.queue_entries)
+    queues = {q.kam_id: {i.account_id for i in q.items} for q in book.take_dirty()}
     assert "acct-05" not in queues["kam-cara"]
-    assert set(queues["kam-dora"]) == {"acct-05"}
+    assert queues["kam-dora"] == {"acct-05"}
 
 
 def test_alerts_follow_the_account_to_the_new_kam() -> None:
