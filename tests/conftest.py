@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from services.embedded_broker import EmbeddedBroker
+from services.process import free_port
 from services.settings import Settings
-from tests.support.processes import free_port
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "KEYPULSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -35,7 +35,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from schemas import INPUT_TOPICS
 from services.embedded_broker import EmbeddedBroker
 from services.kafka_config import producer_config
-from services.process import terminate
+from services.process import free_port, terminate
 from services.settings import Settings
 from services.topic_admin import ensure_topics
 
@@ -70,14 +70,6 @@ class BenchResult:
     def pipeline_vs_empty(self) -> float:
         """(c) / (b): the target is at least 1."""
         return self.pipeline_per_s / self.empty_agent_per_s if self.empty_agent_per_s else 0.0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _events(count: int, accounts: int, start: datetime) -> Iterator[dict[str, Any]]:
@@ -199,7 +191,7 @@ def _worker_env(settings: Settings, data_dir: Path) -> dict[str, str]:
         KEYPULSE_EMBEDDED_BROKER_PORT=str(settings.embedded_broker_port),
         KEYPULSE_TOPIC_PREFIX=settings.topic_prefix,
         KEYPULSE_DATA_DIR=str(data_dir),
-        KEYPULSE_WORKER_WEB_PORT=str(_free_port()),
+        KEYPULSE_WORKER_WEB_PORT=str(free_port()),
         KEYPULSE_CLOCK=settings.clock,
         KEYPULSE_LOG_LEVEL="warning",
         PYTHONUNBUFFERED="1",
@@ -349,7 +341,7 @@ def run_bench(events: int, accounts: int, rates: list[int], seconds: int, out: P
         accounts=accounts,
     )
     with tempfile.TemporaryDirectory(prefix="keypulse-bench-") as tmp:
-        base = Settings(embedded_broker_port=_free_port(), data_dir=Path(tmp))
+        base = Settings(embedded_broker_port=free_port(), data_dir=Path(tmp))
         with (Path(tmp) / "tansu.log").open("wb") as log, EmbeddedBroker(base, log=log):
             backlog = _phase_settings(base, "event")
             start = datetime(2026, 1, 1, tzinfo=UTC)

@@ -21,8 +21,9 @@ from services.kafka_config import (
     consumer_config,
     producer_config,
 )
+from services.process import free_port
 from services.settings import Settings
-from tests.support.processes import free_port, pids_mentioning
+from tests.support.processes import pids_mentioning
 from tests.support.waiting import wait_for
 
 RECORDS = 200

@@ -15,10 +15,9 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from services.kafka_config import producer_config
-from services.process import terminate
+from services.process import free_port, terminate
 from services.settings import Settings
 from services.topic_admin import ensure_topics
-from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 
 

@@ -144,7 +144,7 @@ def test_live_simulation_publishes_its_history_never_in_the_future(private: Sett
 
 def test_publisher_raises_when_the_broker_is_gone() -> None:
     from services.errors import BrokerUnavailable, PublishError
-    from tests.support.processes import free_port
+    from services.process import free_port
 
     settings = Settings(broker=f"127.0.0.1:{free_port()}")
     event = portfolio_history(accounts=1, days=5)[0]

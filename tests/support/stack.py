@@ -14,10 +14,9 @@ from typing import Any
 from kafka import KafkaProducer
 
 from services.kafka_config import producer_config
-from services.process import terminate
+from services.process import free_port, terminate
 from services.settings import Settings
 from services.topic_admin import ensure_topics
-from tests.support.processes import free_port
 
 
 class PipelineStack:

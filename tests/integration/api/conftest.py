@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from services.api.app import create_api
+from services.process import free_port
 from services.read_models import create_engine_for, ensure_schema
 from services.read_models.schema import DATA_TABLES
 from services.settings import Settings
 from tests.integration.api.data import NOW, TOKENS, ServedApi, seed
-from tests.support.processes import free_port
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 
 from schemas.internal import AccountProfile, KamQueue, QueueItemRecord, StakeholderRecord
 from schemas.outputs import AlertRecord, HealthSnapshot
+from services.process import free_port
 from services.read_models import (
     apply_alert,
     apply_health,
     apply_profile,
     apply_queue,
 )
-from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 
 #: Token → principal used by every API test.

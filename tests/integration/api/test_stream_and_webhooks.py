@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from services.api.app import create_api
+from services.process import free_port
 from services.read_models import apply_alert
 from services.settings import Settings
 from tests.integration.api.data import NOW, ServedApi, alert, at, auth
-from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 
 
