@@ -46,16 +46,18 @@ def _keypulse_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_app_services_are_worker_api_and_demo_simulator(compose: dict[str, Any]) -> None:
+def test_app_services_are_worker_sink_api_and_demo_simulator(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(_keypulse_services(compose)) == {"worker", "api", "simulator"}
+    assert set(_keypulse_services(compose)) == {"worker", "sink", "api", "simulator"}
     assert services["worker"]["command"] == ["worker"]
     assert services["worker"]["deploy"]["replicas"] == 2
+    # The API reads only the SQL read models, which only the sink writes.
+    assert services["sink"]["command"] == ["sink"]
     assert services["api"]["command"] == ["api"]
     assert services["simulator"]["command"] == ["simulate"]
     assert services["simulator"]["profiles"] == ["demo"]
-    assert "profiles" not in services["worker"]
-    assert "profiles" not in services["api"]
+    for name in ("worker", "sink", "api"):
+        assert "profiles" not in services[name], name
 
 
 def test_every_keypulse_variable_exists_in_the_settings_class(compose: dict[str, Any]) -> None:
@@ -103,7 +105,16 @@ def test_app_points_at_the_compose_kafka_and_postgres(compose: dict[str, Any]) -
             pg_env["POSTGRES_PASSWORD"],
             pg_env["POSTGRES_DB"],
         ), name
-        assert set(svc["depends_on"]) == {"kafka", "postgres"}
+        assert set(svc["depends_on"]) >= {"kafka", "postgres"}, name
+        assert {dep["condition"] for dep in svc["depends_on"].values()} == {"service_healthy"}
+
+
+def test_simulator_waits_for_a_healthy_worker(compose: dict[str, Any]) -> None:
+    # Kafka here does not auto-create topics; the worker creates them before it is healthy.
+    assert compose["services"]["kafka"]["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    simulator = compose["services"]["simulator"]
+    assert simulator["depends_on"]["worker"] == {"condition": "service_healthy"}
+    assert compose["services"]["worker"]["healthcheck"]["test"]
 
 
 def test_api_port_mapping_matches_its_settings(compose: dict[str, Any]) -> None:
