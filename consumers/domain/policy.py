@@ -317,6 +317,15 @@ def _check(policy: Policy) -> None:
         raise PolicyError("bands must satisfy band_healthy > band_watch > band_at_risk")
     if policy.commercial.window_days <= 0 or policy.max_recheck_hours <= 0:
         raise PolicyError("commercial.window_days and max_recheck_hours must be positive")
+    if policy.commercial.min_orders_for_cadence < 2:
+        # One order has no gap between orders: there is no cadence to measure.
+        raise PolicyError("commercial.min_orders_for_cadence must be at least 2")
+    unknown_tiers = sorted(set(policy.alerts.single_threaded_tiers) - set(TIERS))
+    if unknown_tiers:
+        raise PolicyError(
+            f"alerts.single_threaded_tiers: unknown tier(s) {', '.join(unknown_tiers)}; "
+            f"expected some of {', '.join(TIERS)}"
+        )
     if policy.alerts.cooling_critical_ratio < policy.alerts.cooling_warning_ratio:
         raise PolicyError("alerts.cooling_critical_ratio must be >= cooling_warning_ratio")
     if policy.alerts.order_gap_critical_ratio < policy.alerts.order_gap_warning_ratio:

@@ -72,6 +72,19 @@ def test_a_longer_cadence_delays_the_cooling_alert(ev: Any) -> None:
         ({"alerts": {"health_drop_points": "lots"}}, "must be a number"),
         ({"band_watch": 80}, "band_healthy > band_watch"),
         ({"nonsense": 1}, "unknown policy key 'nonsense'"),
+        ({"stability": {"key_left": -1}}, "stability.key_left must not be negative"),
+        (
+            {"relationship": {"warm_stakeholders_target": 2.5}},
+            "warm_stakeholders_target must be an integer",
+        ),
+        ({"weights": 5}, r"\[weights\] must be a table"),
+        ({"warmth": {"half_life_days": 30}}, "warmth.half_life_days must be a table"),
+        ({"warmth": {"half_life_days": {"champion": 0}}}, "must be positive"),
+        ({"alerts": {"single_threaded_tiers": "strategic"}}, "must be a list of strings"),
+        # a typo would silently switch the single-threading alert off
+        ({"alerts": {"single_threaded_tiers": ["stratgic"]}}, "unknown tier.*stratgic"),
+        # one order has no gap: evaluation used to fail on the median of nothing
+        ({"commercial": {"min_orders_for_cadence": 1}}, "min_orders_for_cadence must be at least"),
     ],
 )
 def test_invalid_policies_are_refused_with_a_reason(doc: dict[str, Any], message: str) -> None:
@@ -86,3 +99,10 @@ def test_unreadable_policy_file_is_a_policy_error(tmp_path: Path) -> None:
     bad.write_text("[warmth\n")
     with pytest.raises(PolicyError, match="not valid TOML"):
         load_policy(bad)
+
+
+def test_a_policy_file_with_a_bad_value_names_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text('[support.severity_points]\nP1 = "high"\n')
+    with pytest.raises(PolicyError, match=r"support\.severity_points\.P1 must be a number"):
+        load_policy(path)
