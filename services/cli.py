@@ -7,6 +7,8 @@ keypulse api                the HTTP API only
 keypulse lag [--watch]      consumer lag, lag seconds, status of keypulse's groups
 keypulse simulate           the demo simulator (live, or --to-file FILE)
 keypulse publish FILE       import a JSONL history file
+keypulse sink               the read-model sink only (output topics → SQL)
+keypulse bench              throughput and latency on a private embedded broker
 """
 
 from __future__ import annotations
