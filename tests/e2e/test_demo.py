@@ -36,7 +36,7 @@ def test_demo_shows_alerts_and_queues_then_stops_cleanly(
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", "up"],
-            env={**keypulse_env, "PYTHONPATH": str(Path(__file__).parents[2])},
+            env=keypulse_env,
             cwd=tmp_path,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -25,10 +25,12 @@ class Stack:
         self.log = log
         self.api = f"http://127.0.0.1:{env['KEYPULSE_API_PORT']}"
         self.marker = env["KEYPULSE_DATA_DIR"]
+        # Started outside the repository: keypulse up must work from any directory.
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "services.cli", "up", "--no-demo"],
                 env=env,
+                cwd=log.parent,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
