@@ -160,3 +160,18 @@ def test_live_options_are_checked() -> None:
     ):
         with pytest.raises(ValueError, match="--"):
             bad.check()
+
+
+def test_the_handover_moves_the_account_to_another_kam(history: list[BaseEvent]) -> None:
+    (plan,) = build_portfolio(7).by_scenario("handover")
+    assert plan.handover_to is not None
+    assert plan.handover_to != plan.kam_id
+    owners = [
+        (e.occurred_at, getattr(e, "kam_id", None))
+        for e in history
+        if e.account_id == plan.account_id
+        and type(e).model_fields["type"].default == "account.upserted"
+    ]
+    assert [kam for _, kam in sorted(owners)] == [plan.kam_id, plan.handover_to]
+    handed_over = max(at for at, _ in owners)
+    assert ANCHOR - timedelta(days=31) <= handed_over <= ANCHOR - timedelta(days=29)
