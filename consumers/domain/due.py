@@ -10,7 +10,8 @@ Two sources of such moments:
 * thresholds known exactly from the state (a decision maker crossing 1.5× and
   3× cadence, a warm stakeholder cooling below the warm threshold, an order
   gap reaching 2× the usual interval, an SLA falling due, a reorganisation
-  leaving its window, a fact stamped in the future becoming current), and
+  leaving its window, a fact stamped in the future becoming current, a
+  ticket or order fact passing the horizon after which it is forgotten), and
 * slow drifts of the score (decay, revenue windows sliding) that can cross a
   band boundary anywhere: found by comparing the evaluation's *signature*
   at the end of the window and bisecting to ``RESOLUTION``.
@@ -27,11 +28,15 @@ from datetime import UTC, datetime, timedelta
 from consumers.domain.evaluate import Health, evaluate
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.scoring import KEY_ROLES, live_orders, present, usual_order_interval
-from consumers.domain.state import AccountState
-from consumers.domain.warmth import silent_since, warm_until
+from consumers.domain.state import ORDER_HORIZON, TICKET_HORIZON, AccountState
+from consumers.domain.warmth import silent_since, warm_until, warmth
 
 #: How precisely a drifting band change is located.
 RESOLUTION = timedelta(minutes=5)
+#: The smallest step of a datetime. A rule whose test is strict ("the SLA due
+#: time lies before now", "warmth below the threshold", "older than the
+#: horizon") flips one tick after its boundary, not at it.
+TICK = timedelta(microseconds=1)
 
 Signature = tuple[str, frozenset[tuple[str, str | None, str]]]
 
@@ -98,7 +103,10 @@ def thresholds(state: AccountState, now: datetime, policy: Policy) -> list[datet
             found += [start + a.cooling_critical_ratio * cadence]
         cools = warm_until(person, now, policy)
         if cools is not None:
-            found.append(cools)
+            # warm_until is where warmth reaches the threshold, which still
+            # counts as warm; unless rounding put it just past, cold is a tick later.
+            still_warm = warmth(person, cools, policy) >= policy.warmth.warm_threshold
+            found.append(cools + TICK if still_warm else cools)
         for step in person.reorg:
             found += [step.at, step.at + change_window, step.at + fade]
         for point in person.touchpoints:
@@ -112,9 +120,10 @@ def thresholds(state: AccountState, now: datetime, policy: Policy) -> list[datet
     for ticket in state.tickets.values():
         for reg in (ticket.opened, ticket.status, ticket.escalated, ticket.severity_change):
             if reg is not None:
-                found += [reg.at, reg.at + drop_window]
+                # ... and when the evaluation forgets the fact (an untouched ticket closes)
+                found += [reg.at, reg.at + drop_window, reg.at + TICKET_HORIZON + TICK]
         if ticket.opened is not None and ticket.opened.value.sla_due_at is not None:
-            found.append(ticket.opened.value.sla_due_at)
+            found.append(ticket.opened.value.sla_due_at + TICK)  # breached once it lies before now
     orders = live_orders(state, now)
     interval = usual_order_interval(orders, policy)
     if interval is not None:
@@ -125,6 +134,7 @@ def thresholds(state: AccountState, now: datetime, policy: Policy) -> list[datet
         ]
     for order in state.orders.values():
         for stamp in (order.placed, order.cancelled):
-            if stamp is not None and stamp.at > now:
-                found.append(stamp.at)
+            if stamp is not None:
+                # placed or cancelled in the future, and forgotten past the order horizon
+                found += [stamp.at, stamp.at + ORDER_HORIZON + TICK]
     return [t for t in found if t > now]
