@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from schemas.outputs import AlertKind, AlertStatus
+from services.api.access import account_owner
 from services.api.alert_feed import AlertChange, AlertFeed
 from services.api.auth import forbidden, require_kam_scope
 from services.api.deps import (
@@ -62,6 +63,12 @@ def list_alerts(
     if principal.role == "kam":
         if kam_id is not None and kam_id != principal.kam_id:
             raise forbidden("a KAM may list only their own alerts")
+        if account_id is not None:
+            # Another KAM's account is refused, as on the account routes; an unknown
+            # account simply matches nothing.
+            known, owner = account_owner(conn, account_id)
+            if known:
+                require_kam_scope(principal, owner, f"account {account_id!r}")
         kam_id = principal.kam_id
     views = queries.list_alerts(
         conn,

@@ -8,8 +8,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from services.api.app import create_api
+from services.read_models import apply_alert
 from services.settings import Settings
-from tests.integration.api.data import NOW, auth
+from tests.integration.api.data import NOW, alert, at, auth
 
 
 def test_account_has_master_data_health_and_open_alerts(client: TestClient) -> None:
@@ -93,7 +94,10 @@ def test_alert_filters(client: TestClient) -> None:
     assert ids("?kam_id=k1&status=open") == ["al-2", "al-1"]
     assert ids("", role="kam2") == ["al-3"]  # a KAM sees only their own
     assert ids("?kam_id=k2", role="kam2") == ["al-3"]
-    assert ids("?account_id=a2", role="kam1") == []
+    assert ids("?account_id=nope", role="kam1") == []  # unknown: matches nothing
+    other = client.get("/v1/alerts?account_id=a2", headers=auth("kam1"))
+    assert other.status_code == 403  # another KAM's account, as on the account routes
+    assert other.json() == {"detail": "account 'a2' belongs to another KAM"}
 
 
 def test_bad_filter_values_are_422(client: TestClient) -> None:
@@ -177,3 +181,34 @@ def test_snoozed_alert_leaves_open_lists_until_the_snooze_ends(
         assert [a["alert_id"] for a in account["open_alerts"]] == ["al-2"]
         now[0] = until + timedelta(seconds=1)
         assert open_ids() == {"al-1", "al-2"}
+
+
+def test_an_alert_firing_again_after_it_resolved_is_a_new_open_alert(
+    api_settings: Settings, engine: Engine
+) -> None:
+    """Ack and snooze belong to the old alert; the re-fire is listed, unacknowledged and awake."""
+    app = create_api(api_settings, clock=lambda: NOW)
+    with TestClient(app) as client:
+        until = (NOW + timedelta(days=2)).isoformat()
+        assert client.post("/v1/alerts/al-1/ack", headers=auth("kam1")).status_code == 200
+        resp = client.post("/v1/alerts/al-1/snooze", headers=auth("kam1"), json={"until": until})
+        assert resp.status_code == 200
+        # The stream resolves al-1, then the same (account, kind, subject) fires again.
+        with engine.begin() as conn:
+            apply_alert(conn, alert("al-1", "a1", "k1", status="resolved", resolved_at=at(60)))
+            apply_alert(conn, alert("al-1b", "a1", "k1", raised_at=at(70)))
+
+        def listed(query: str) -> dict[str, dict[str, object]]:
+            resp = client.get(f"/v1/alerts{query}", headers=auth("kam1"))
+            assert resp.status_code == 200, resp.text
+            return {a["alert_id"]: a for a in resp.json()}
+
+        opened = listed("?status=open&kind=stakeholder_cooling&account_id=a1")
+        assert list(opened) == ["al-1b"]
+        assert opened["al-1b"]["subject"] == "s1"
+        assert (opened["al-1b"]["acked_at"], opened["al-1b"]["snoozed_until"]) == (None, None)
+        old = listed("?status=resolved")["al-1"]
+        assert old["acked_by"] == "k1"
+        assert old["resolved_at"] is not None
+        account = client.get("/v1/accounts/a1", headers=auth("kam1")).json()
+        assert {a["alert_id"] for a in account["open_alerts"]} == {"al-1b", "al-2"}
