@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from consumers.domain.alerts import open_alerts_for
 from consumers.domain.apply import apply, apply_all, fold_events
-from consumers.domain.due import next_due
+from consumers.domain.due import RESOLUTION, next_due, signature
 from consumers.domain.errors import DomainError, StateFormatError
 from consumers.domain.evaluate import evaluate, to_snapshot
+from consumers.domain.policy import DEFAULT_POLICY
+from consumers.domain.scoring import present
 from consumers.domain.state import (
     ORDERS_KEPT,
     TOUCHPOINTS_PER_KIND,
@@ -107,7 +109,14 @@ def event_specs(draw: st.DrawFn) -> dict[str, Any]:
             "affected_stakeholder_ids": draw(st.lists(st.sampled_from(PEOPLE))),
         }
     elif kind == "ticket.opened":
-        body |= {"ticket_id": tid, "severity": draw(st.sampled_from(["P1", "P2", "P3"]))}
+        sla = draw(st.sampled_from([None, 4, 48]))
+        body |= {
+            "ticket_id": tid,
+            "severity": draw(st.sampled_from(["P1", "P2", "P3"])),
+            "sla_due_at": (
+                None if sla is None else (BASE + timedelta(days=day, hours=hour + sla)).isoformat()
+            ),
+        }
     elif kind == "ticket.escalated":
         body |= {"ticket_id": tid, "severity": draw(st.sampled_from([None, "P1"]))}
     else:
@@ -238,8 +247,13 @@ def test_any_order_and_duplicates_give_the_same_health_and_alerts(
     a = fold_events("acme", sorted(events, key=lambda e: (e.occurred_at, e.event_id)))
     b = fold_events("acme", arrival)
     ha, hb = evaluate(a, now), evaluate(b, now)
+    # the whole evaluation (every driver, every condition), not only the published top five
+    assert ha == hb
     assert to_snapshot(ha) == to_snapshot(hb)
-    assert open_alerts_for(ha) == open_alerts_for(hb)
+    alerts = open_alerts_for(ha)
+    assert alerts == open_alerts_for(hb)
+    keys = [a.key for a in alerts]
+    assert len(keys) == len(set(keys))  # at most one open alert per (kind, subject)
     assert next_due(a, now) == next_due(b, now)
 
 
@@ -255,20 +269,26 @@ def test_a_more_recent_contact_with_a_key_stakeholder_never_lowers_relationship(
     events: list[BaseEvent], sid: str, role: str, channel: str, days_ago: int
 ) -> None:
     now = BASE + timedelta(days=920)
+    # Newer than every generated event: the stakeholder is present at ``now``
+    # in that key role whatever the generated history says, so the contact
+    # below always counts.
     state = apply(
         fold_events("acme", events),
         validate_event(
             {
-                "type": "stakeholder.upserted",
+                "type": "reorg.stakeholder_joined",
                 "event_id": "z-role",
                 "account_id": "acme",
-                "occurred_at": (now + timedelta(days=1)).isoformat(),
+                "occurred_at": (now - timedelta(hours=1)).isoformat(),
                 "stakeholder_id": sid,
                 "name": sid.title(),
                 "role": role,
             }
         ),
     )
+    person = state.stakeholders[sid]
+    assert person.current_role == role
+    assert present(person, now)
     before = evaluate(state, now).components.relationship
     contact = validate_event(
         {
@@ -321,3 +341,37 @@ def test_an_extra_open_p1_never_raises_support(
     after = evaluate(apply_all(state, extra), now)
     assert after.components.support <= before.components.support
     assert after.score <= before.score
+    if before.components.support > 0:
+        assert after.components.support < before.components.support  # the P1 does count
+    assert ("critical_ticket", "z-ticket") in {c.key for c in after.conditions}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    event_sets(),
+    st.sampled_from(NOWS),
+    st.lists(st.floats(0, 1), min_size=1, max_size=5),
+)
+def test_nothing_changes_between_now_and_next_due(
+    events: list[BaseEvent], now: datetime, fractions: list[float]
+) -> None:
+    """The worker sleeps until next_due: no band or alert may change in between.
+
+    A drifting band change is located by bisection to within RESOLUTION, so
+    the due time may lie up to RESOLUTION after the change itself.
+    """
+    state = fold_events("acme", events)
+    due = next_due(state, now)
+    if due is None:
+        # nothing in the state depends on time: a month later looks the same
+        later = evaluate(state, now + timedelta(days=30))
+        assert signature(later) == signature(evaluate(state, now))
+        assert later.score == evaluate(state, now).score
+        return
+    assert now < due <= now + timedelta(hours=DEFAULT_POLICY.max_recheck_hours)
+    start = signature(evaluate(state, now))
+    quiet_until = due - RESOLUTION
+    for f in fractions:
+        at = now + (quiet_until - now) * f
+        if at > now:
+            assert signature(evaluate(state, at)) == start, (at, due)
