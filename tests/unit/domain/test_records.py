@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +79,21 @@ def test_the_domain_imports_no_framework_or_database() -> None:
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{source.name} imports {name}"
+
+
+def test_importing_the_domain_loads_no_framework_or_database_even_indirectly() -> None:
+    """The AST check above sees only the domain's own imports; this one what they pull in."""
+    forbidden = ("faust", "sqlalchemy", "fastapi", "starlette", "aiokafka", "kafka", "mode")
+    package = Path(consumers.domain.__file__).parent
+    modules = sorted(f"consumers.domain.{p.stem}" for p in package.glob("*.py"))
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        f"bad = sorted({{n.split('.')[0] for n in sys.modules}} & set({forbidden!r}))\n"
+        "print(','.join(bad))\n"
+    )
+    root = package.parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "", f"importing the domain loads {out.stdout.strip()}"
