@@ -177,7 +177,7 @@ def test_p1_ticket_opened_escalated_resolved(ev: Any, timeline: Any) -> None:
     support_before = tl.health.components.support
     assert support_before == 100.0
 
-    tl.add(ev.ticket(2, "T-123", "P1", "Line 3 down", sla_hours=8))
+    tl.add(ev.ticket(2, "T-123", "P1", "Line 3 down", sla_hours=16))
     raised = tl.check(2.1).raised
     alert = tl.alert("critical_ticket", "T-123")
     assert alert in raised
@@ -185,6 +185,7 @@ def test_p1_ticket_opened_escalated_resolved(ev: Any, timeline: Any) -> None:
     assert alert.reason.startswith('P1 ticket T-123 "Line 3 down" open for less than a day')
     support_open = tl.health.components.support
 
+    unescalated = tl.state
     tl.add(ev.escalate(2.5, "T-123"))
     changes = tl.check(2.6)
     assert not changes.raised
@@ -192,7 +193,10 @@ def test_p1_ticket_opened_escalated_resolved(ev: Any, timeline: Any) -> None:
     assert tl.alert("critical_ticket", "T-123").alert_id == alert.alert_id
     support_escalated = tl.health.components.support
     assert support_escalated < support_open < support_before
-    tl.check(3)  # past the 8-hour SLA
+    # the escalation itself costs points, not only the ticket's growing age
+    assert support_escalated < evaluate(unescalated, ev.at(2.6)).components.support
+    assert tl.health.drivers[0].text.endswith("open for less than a day, escalated")
+    tl.check(3)  # past the 16-hour SLA (day 2.67)
     assert "SLA breached" in tl.health.drivers[0].text
     assert tl.health.components.support < support_escalated
 
