@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from services.errors import BrokerUnavailable, EmbeddedBrokerError
+from services.errors import EmbeddedBrokerError
 from services.process import port_is_free, spawn, terminate
 from services.settings import EMBEDDED_HOST, Settings
 from services.topic_admin import ensure_topics, wait_for_broker
@@ -91,7 +91,9 @@ class EmbeddedBroker:
             deadline = time.monotonic() + ready_timeout
             wait_for_broker(self.bootstrap_servers, deadline=deadline, alive=self._still_running)
             ensure_topics(self.bootstrap_servers, self.settings.topics.all_specs())
-        except (BrokerUnavailable, EmbeddedBrokerError):
+        except BaseException:
+            # Whatever failed (also a topic layout error or Ctrl-C), do not leave
+            # a half-started broker running until this process exits.
             self.stop()
             raise
 

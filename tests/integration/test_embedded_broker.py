@@ -151,6 +151,22 @@ def test_stop_leaves_no_broker_process() -> None:
     assert pids_mentioning(f"127.0.0.1:{port}") == []
 
 
+def test_a_failed_topic_setup_stops_the_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services import embedded_broker
+    from services.errors import TopicLayoutError
+
+    def refuse(*_args: object) -> list[str]:
+        raise TopicLayoutError("orders has 3 partitions, expected 4")
+
+    monkeypatch.setattr(embedded_broker, "ensure_topics", refuse)
+    port = free_port()
+    broker = EmbeddedBroker(Settings(embedded_broker_port=port), log=subprocess.DEVNULL)
+    with pytest.raises(TopicLayoutError):
+        broker.start()
+    assert broker.pid is None
+    assert pids_mentioning(f"tcp://127.0.0.1:{port}") == []
+
+
 def test_broker_dies_with_a_parent_killed_by_sigkill(tmp_path: Path) -> None:
     port = free_port()
     env = dict(os.environ, KEYPULSE_EMBEDDED_BROKER_PORT=str(port), KEYPULSE_DATA_DIR=str(tmp_path))
