@@ -87,3 +87,35 @@ def test_ranked_warmth_equals_the_plain_maximum(
     now = T0 + timedelta(days=at)
     assert warmth(p, now, policy) == plain_warmth(p, now, policy)
     assert warm_until(p, now, policy) == plain_warm_until(p, now, policy)
+
+
+@pytest.mark.parametrize(
+    ("role", "channel", "negative", "days", "expected"),
+    [
+        ("decision_maker", "meeting", False, 30, 0.5),  # one half-life of a decision maker
+        ("decision_maker", "meeting", False, 60, 0.25),  # two: exactly at the warm threshold
+        ("champion", "meeting", False, 21, 0.5),  # champions have a shorter half-life
+        ("blocker", "meeting", False, 90, 0.5),
+        ("decision_maker", "call", False, 0, 0.6),
+        ("decision_maker", "email", False, 0, 0.3),
+        ("decision_maker", "meeting", True, 0, 0.5),  # negative sentiment counts half
+        ("decision_maker", "meeting", False, -1, 0.0),  # a contact in the future does not count
+    ],
+)
+def test_warmth_follows_the_documented_defaults(
+    role: str, channel: str, negative: bool, days: float, expected: float
+) -> None:
+    p = person([Touchpoint(T0, channel, negative)], role)
+    assert warmth(p, T0 + timedelta(days=days), DEFAULT_POLICY) == pytest.approx(expected)
+
+
+def test_a_meeting_keeps_a_decision_maker_warm_for_sixty_days_an_email_for_eight() -> None:
+    threshold = DEFAULT_POLICY.warmth.warm_threshold
+    meeting = person([Touchpoint(T0, "meeting", False)], "decision_maker")
+    assert warm_until(meeting, T0, DEFAULT_POLICY) == T0 + timedelta(days=60)
+    email = person([Touchpoint(T0, "email", False)], "decision_maker")
+    until = warm_until(email, T0, DEFAULT_POLICY)
+    assert until is not None
+    assert timedelta(days=7.8) < until - T0 < timedelta(days=8)
+    assert warmth(email, until - timedelta(hours=1), DEFAULT_POLICY) > threshold
+    assert warmth(email, until + timedelta(hours=1), DEFAULT_POLICY) < threshold
