@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from kafka import KafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.api.app import create_api
@@ -62,6 +63,34 @@ def contact(account: str = "acct-00") -> dict[str, Any]:
     }
 
 
+PARTITION_FIELDS = {"topic", "partition", "committed", "end", "lag", "lag_seconds", "status"}
+
+
+def independent(stack: PipelineStack, group: dict[str, Any]) -> list[dict[str, Any]]:
+    """The group's partitions as reported, with committed, end and lag replaced by what
+    kafka-python's own consumer API says for the same group now."""
+    tps = [TopicPartition(p["topic"], p["partition"]) for p in group["partitions"]]
+    consumer = KafkaConsumer(
+        bootstrap_servers=stack.settings.bootstrap_servers,
+        group_id=group["group"],
+        enable_auto_commit=False,
+    )
+    try:
+        ends = consumer.end_offsets(tps)
+        committed = {tp: consumer.committed(tp) for tp in tps}
+    finally:
+        consumer.close()
+    return [
+        p
+        | {
+            "committed": committed[tp],
+            "end": ends[tp],
+            "lag": None if committed[tp] is None else ends[tp] - committed[tp],
+        }
+        for p, tp in zip(group["partitions"], tps, strict=True)
+    ]
+
+
 def worker_group(api: TestClient, stack: PipelineStack) -> dict[str, Any] | None:
     body = api.get("/v1/ops/lag", headers=OPS).json()
     name = f"{stack.settings.topic_prefix}keypulse-worker"
@@ -101,6 +130,17 @@ def test_lag_status_leaves_ok_when_the_worker_stops_and_recovers(
     assert lags == sorted(lags), f"lag must only grow while the worker is down: {seen}"
     assert seen[-1][1] in ("ERR", "WARN")
 
+    # Nothing moves now: the API's figures must equal kafka-python's own for the group.
+    def matches_kafka_python() -> dict[str, Any] | None:
+        group = worker_group(api, stack)
+        assert group is not None
+        return group if group["partitions"] == independent(stack, group) else None
+
+    group = wait_for(matches_kafka_python, timeout=30, what="/v1/ops/lag to equal kafka-python")
+    assert set(group) == {"group", "status", "total_lag", "partitions"}
+    assert all(set(p) == PARTITION_FIELDS for p in group["partitions"])
+    assert group["total_lag"] == sum(p["lag"] for p in group["partitions"]) >= 24
+
     stack.start("worker")
     wait_for(caught_up, timeout=120, what="the restarted worker to catch up (lag 0, OK)")
 
@@ -117,11 +157,14 @@ def test_metrics_parse_and_carry_every_operator_metric(
         response = api.get("/metrics")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/plain")
-        families = {f.name: f.samples for f in text_string_to_metric_families(response.text)}
+        parsed = list(text_string_to_metric_families(response.text))
+        families = {f.name: f.samples for f in parsed}
+        types.update({f.name: f.type for f in parsed})
         consumed = sum(s.value for s in families.get("keypulse_events_consumed", []))
         lagging = families.get("keypulse_consumer_lag_messages", [])
         return families if consumed >= len(history) and lagging else None
 
+    types: dict[str, str] = {}
     families = wait_for(scraped, timeout=90, what="metrics from the worker and the lag sampler")
     expected = {
         "keypulse_events_consumed": "counter",
@@ -139,6 +182,16 @@ def test_metrics_parse_and_carry_every_operator_metric(
     }
     missing = set(expected) - set(families)
     assert not missing, f"missing metrics: {sorted(missing)}"
+    kinds = {name: types[name] for name in expected}
+    assert kinds == expected
+    # Prometheus conventions: counters end in _total, durations in _seconds.
+    for name, kind in expected.items():
+        sample_names = {s.name for s in families[name]}
+        if kind == "counter":
+            assert f"{name}_total" in sample_names, name
+        if kind == "histogram":
+            assert name.endswith("_seconds"), name
+            assert f"{name}_bucket" in sample_names, name
     assert [s.value for s in families["keypulse_worker_up"]] == [1.0]
     dead = {s.labels["topic"]: s.value for s in families["keypulse_dead_letters"]}
     assert dead == {f"{stack.settings.topic_prefix}tickets": 1.0}
