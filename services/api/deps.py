@@ -105,8 +105,12 @@ def write_connection(state: State) -> Iterator[Connection]:
         raise DatabaseNotReady("read-model database unavailable") from exc
 
 
-ReadConn = Annotated[Connection, Depends(read_connection)]
-WriteConn = Annotated[Connection, Depends(write_connection)]
+# scope="function": the transaction ends before the response is sent. FastAPI's
+# default for yield dependencies ends it *after* the response, so a client that
+# got 200 for an ack could read the alert before the ack was committed (and a
+# failing commit would go unreported).
+ReadConn = Annotated[Connection, Depends(read_connection, scope="function")]
+WriteConn = Annotated[Connection, Depends(write_connection, scope="function")]
 
 
 def current_principal(

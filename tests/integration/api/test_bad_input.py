@@ -78,8 +78,10 @@ def test_openapi_documents_every_route_with_models(client: TestClient) -> None:
         "/v1/alerts/{alert_id}/ack",
         "/v1/alerts/{alert_id}/snooze",
         "/v1/alerts/stream",
+        "/v1/ops/lag",
         "/healthz",
         "/readyz",
+        "/metrics",
     }
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     schemas = spec["components"]["schemas"]

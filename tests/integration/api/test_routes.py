@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.app import create_api
 from services.read_models import apply_alert
@@ -212,3 +215,28 @@ def test_an_alert_firing_again_after_it_resolved_is_a_new_open_alert(
         assert old["resolved_at"] is not None
         account = client.get("/v1/accounts/a1", headers=auth("kam1")).json()
         assert {a["alert_id"] for a in account["open_alerts"]} == {"al-1b", "al-2"}
+
+
+def test_ack_and_snooze_are_committed_before_the_response_is_sent(
+    api_settings: Settings, engine: Engine
+) -> None:
+    """A client that got 200 reads its own write (the dashboard reloads right after a click)."""
+    del engine
+    app = create_api(api_settings, clock=lambda: NOW)
+    order: list[str] = []
+    sa.event.listen(app.state.api.engine(), "commit", lambda _conn: order.append("commit"))
+
+    async def recording(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                order.append("response")
+            await send(message)
+
+        await app(scope, receive, send_and_record)
+
+    until = {"until": (NOW + timedelta(days=1)).isoformat()}
+    with TestClient(cast(ASGIApp, recording)) as client:
+        for path, body in [("/v1/alerts/al-1/ack", None), ("/v1/alerts/al-1/snooze", until)]:
+            order.clear()
+            assert client.post(path, headers=auth("kam1"), json=body).status_code == 200
+            assert order == ["commit", "response"], path
