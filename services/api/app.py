@@ -7,6 +7,7 @@ oversize bodies, is JSON ``{"detail": ...}``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -32,6 +33,9 @@ from services.errors import ConfigurationError
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: Seconds start-up waits for the webhook dispatcher's first read of the alerts.
+WEBHOOK_START_WAIT = 5.0
 
 
 def _wall_clock() -> datetime:
@@ -130,9 +134,12 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if webhooks.enabled:
             try:
-                await webhooks.start(feed)
-            except Exception as exc:  # serve the API even if the database is late
-                log.warning("webhooks: could not start the alert feed yet: %s", exc)
+                # Bounded: the feed's first poll waits for the database, and the API
+                # must serve (probes, ingest) while it is late. The dispatcher and the
+                # feed keep running and deliver once the baseline has been read.
+                await asyncio.wait_for(webhooks.start(feed), timeout=WEBHOOK_START_WAIT)
+            except Exception as exc:
+                log.warning("webhooks: the alert feed is not ready yet: %r", exc)
         try:
             yield
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -15,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from services.api.app import create_api
+from services.api.app import WEBHOOK_START_WAIT, create_api
 from services.process import free_port
 from services.read_models import apply_alert
 from services.settings import Settings
@@ -209,3 +210,35 @@ def test_webhook_failures_are_counted_and_do_not_block(
     finally:
         receiver.server.shutdown()
         receiver.server.server_close()
+
+
+def test_api_with_webhooks_serves_while_the_database_is_unreachable(
+    api_settings: Settings,
+) -> None:
+    """Start-up waits for the webhooks' first read of the alerts only for a bounded time."""
+    settings = api_settings.model_copy(
+        update={
+            "database_url": Settings(
+                database_url=f"postgresql+psycopg://kp:kp@127.0.0.1:{free_port()}/kp"
+            ).database_url,
+            "webhook_url": Settings(webhook_url="http://127.0.0.1:9/hook").webhook_url,
+        }
+    )
+    answers: dict[str, Any] = {}
+
+    def serve_and_ask() -> None:
+        with TestClient(create_api(settings), raise_server_exceptions=False) as client:
+            answers["started"] = time.monotonic()
+            answers["healthz"] = client.get("/healthz").status_code
+            answers["alerts"] = client.get("/v1/alerts", headers=auth("ops"))
+
+    began = time.monotonic()
+    # In a thread with a deadline: a start-up that blocks must fail the test, not hang it.
+    thread = threading.Thread(target=serve_and_ask, daemon=True)
+    thread.start()
+    thread.join(timeout=WEBHOOK_START_WAIT + 15)
+    assert not thread.is_alive(), "the API did not start while the database was unreachable"
+    assert answers["started"] - began < WEBHOOK_START_WAIT + 5
+    assert answers["healthz"] == 200
+    assert answers["alerts"].status_code == 503
+    assert "unavailable" in answers["alerts"].json()["detail"]
