@@ -105,12 +105,13 @@ def health_history(
     since: datetime | None = None,
     limit: int | None = None,
 ) -> list[HealthSnapshot]:
-    """The account's health snapshots, oldest first (from ``since`` on, at most ``limit``)."""
+    """The account's health snapshots, oldest first (from ``since`` on; the newest ``limit``)."""
     query = sa.select(history_table).where(history_table.c.account_id == account_id)
     if since is not None:
         query = query.where(history_table.c.as_of >= since)
-    query = query.order_by(history_table.c.as_of).limit(limit)
-    return [_health(row) for row in conn.execute(query).mappings()]
+    # Newest first in SQL so that the limit keeps the latest snapshots, then reversed.
+    query = query.order_by(history_table.c.as_of.desc()).limit(limit)
+    return [_health(row) for row in conn.execute(query).mappings()][::-1]
 
 
 def list_stakeholders(conn: Connection, account_id: str) -> list[StakeholderRecord]:

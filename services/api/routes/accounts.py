@@ -58,7 +58,7 @@ def get_health_history(
 ) -> list[Health]:
     """Health over time, oldest first (the newest ``limit`` snapshots)."""
     check_account(conn, principal, account_id)
-    snapshots = queries.health_history(conn, account_id)[-limit:]
+    snapshots = queries.health_history(conn, account_id, limit=limit)
     return [Health.model_validate(s.model_dump()) for s in snapshots]
 
 

@@ -97,12 +97,14 @@ def test_health_and_history_oldest_first(loaded: Engine) -> None:
         current = get_health(conn, "a1")
         history = health_history(conn, "a1")
         recent = health_history(conn, "a1", since=at(2))
+        newest_two = health_history(conn, "a1", limit=2)
         assert get_health(conn, "a2") is None
     assert current is not None
     assert current == health("a1", 3, score=40)
     assert [h.score for h in history] == [80, 55, 40]
     assert [h.as_of for h in history] == [at(1), at(2), at(3)]
     assert [h.score for h in recent] == [55, 40]
+    assert [h.score for h in newest_two] == [55, 40]  # the latest ones, still oldest first
 
 
 def test_stakeholders_active_first(loaded: Engine) -> None:
