@@ -19,11 +19,12 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any
 
 from schemas.decode import validate_event
+from schemas.errors import EventRejected
 from schemas.events import BaseEvent
 from services.errors import BrokerUnavailable, PublishError
 from services.kafka_config import producer_config
@@ -32,6 +33,25 @@ from services.settings import Settings
 #: Sends in flight before the publisher waits for the oldest to complete. It
 #: bounds memory and makes a delivery failure surface soon after it happens.
 MAX_IN_FLIGHT = 2_000
+
+
+def wire_bytes(payload: Mapping[str, Any]) -> bytes:
+    """The UTF-8 JSON a record carries; datetimes and dates as ISO 8601.
+
+    A dict built in Python naturally holds ``datetime`` values, which pass
+    validation; anything else JSON cannot carry is refused as invalid input.
+    """
+    try:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_wire_value)
+    except (TypeError, ValueError) as exc:
+        raise EventRejected(f"the event cannot be sent as JSON: {exc}") from exc
+    return text.encode("utf-8")
+
+
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"a value of type {type(value).__name__} has no JSON form")
 
 
 def event_json(event: BaseEvent) -> dict[str, Any]:
@@ -145,7 +165,7 @@ class EventPublisher:
 
         if self._producer is None:
             self.open()
-        value = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        value = wire_bytes(payload)
         try:
             future = self._producer.send(topic, key=key.encode("utf-8"), value=value)
         except KafkaError as exc:
