@@ -66,6 +66,7 @@ class AccountStage:
         )
         self.processor = AccountProcessor(self.table, clock_for(settings.clock), policy)
         self._indexed_partitions: frozenset[int] | None = None
+        self._sending = asyncio.Lock()
 
     async def process(self, events: Sequence[EventT[Any]]) -> None:
         """Handle one batch of input messages."""
@@ -117,7 +118,10 @@ class AccountStage:
         partitions, so waiting for one before starting the other doubles the
         time a batch takes. Both are sent before the batch is acknowledged.
         """
-        await asyncio.gather(self._publish_all(outputs), self.table.send_changelog_batch())
+        # The agent and the due-account timer both send: one after the other, so
+        # an account's records keep the order of its steps.
+        async with self._sending:
+            await asyncio.gather(self._publish_all(outputs), self.table.send_changelog_batch())
 
     async def _publish_all(self, outputs: Sequence[StepOutput]) -> None:
         """Send every record of a batch in per-partition lanes (see lanes.py).

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import faust
 
-from consumers.agents.lanes import send_in_lanes
+from consumers.agents.lanes import OrderedLanes
 from consumers.partitioning import partition_for
 
 
@@ -35,6 +35,12 @@ class BatchedChangelogTable(faust.Table[str, Any]):
         self._unsent_changes()[key] = None
         self._sensor_on_del(self, key)
 
+    def _lanes(self) -> OrderedLanes:
+        lanes = self.__dict__.get("_keypulse_lanes")
+        if lanes is None:
+            lanes = self.__dict__["_keypulse_lanes"] = OrderedLanes()
+        return cast(OrderedLanes, lanes)
+
     def _unsent_changes(self) -> dict[Any, Any]:
         unsent = self.__dict__.get("_keypulse_unsent")
         if unsent is None:
@@ -42,7 +48,11 @@ class BatchedChangelogTable(faust.Table[str, Any]):
         return cast(dict[Any, Any], unsent)
 
     async def send_changelog_batch(self) -> int:
-        """Send every change since the last call (one record per key); return how many."""
+        """Send every change since the last call (one record per key); return how many.
+
+        Calls that overlap (an agent and a timer) send their batches in call
+        order: a key's older value never lands after its newer one.
+        """
         changes = self._unsent_changes()
         if not changes:
             return 0
@@ -50,7 +60,7 @@ class BatchedChangelogTable(faust.Table[str, Any]):
         topic = self.changelog_topic
         partitions = self.partitions or self.app.conf.topic_partitions
         by = self.__dict__.get("_keypulse_partition_key") or (lambda key: key)
-        return await send_in_lanes(
+        return await self._lanes().send(
             (
                 partition_for(by(key), partitions),
                 partial(

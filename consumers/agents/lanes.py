@@ -7,6 +7,12 @@ thousands of sends at once makes thousands of waiters wake for every batch
 that leaves one partition. One sequential lane per (topic, partition), all
 lanes concurrent, keeps exactly one waiter per partition — and keeps the
 order of records within a partition.
+
+Two callers sending at once (the account agent and its due-account timer)
+would each have a lane for the same partition, and their records could
+interleave: an older changelog value of an account could land after a newer
+one, and recovery would restore the older. :class:`OrderedLanes` sends such
+callers' batches one after another.
 """
 
 from __future__ import annotations
@@ -29,3 +35,20 @@ async def send_in_lanes(sends: Iterable[tuple[Hashable, Send]]) -> int:
 
     await asyncio.gather(*(run(queue) for queue in lanes.values()))
     return sum(len(q) for q in lanes.values())
+
+
+class OrderedLanes:
+    """:func:`send_in_lanes` for concurrent callers: whole batches in call order.
+
+    A batch starts sending only once every record of the batch before it has
+    been handed to the producer, so per partition the records of an earlier
+    batch always precede those of a later one.
+    """
+
+    def __init__(self) -> None:
+        self._turn = asyncio.Lock()  # FIFO: waiters acquire in the order they asked
+
+    async def send(self, sends: Iterable[tuple[Hashable, Send]]) -> int:
+        """Send one batch after the batches of earlier calls; return how many records."""
+        async with self._turn:
+            return await send_in_lanes(sends)
