@@ -166,15 +166,31 @@ class Supervisor:
                 signal.signal(sig, handler)
 
     def _check_ports(self) -> None:
-        wanted = [("API", self.settings.api_host, self.settings.api_port)]
-        if self.settings.uses_embedded_broker:
-            wanted.append(("embedded broker", "127.0.0.1", self.settings.embedded_broker_port))
-        for what, host, port in wanted:
+        """Refuse to start when a port ``up`` needs is taken, naming the setting to change."""
+        s = self.settings
+        wanted = [
+            ("API", s.api_host, s.api_port, "KEYPULSE_API_PORT"),
+            (
+                "stream worker's web page",
+                "127.0.0.1",
+                s.worker_web_port,
+                "KEYPULSE_WORKER_WEB_PORT",
+            ),
+        ]
+        if s.uses_embedded_broker:
+            wanted.append(
+                (
+                    "embedded broker",
+                    "127.0.0.1",
+                    s.embedded_broker_port,
+                    "KEYPULSE_EMBEDDED_BROKER_PORT",
+                )
+            )
+        for what, host, port, variable in wanted:
             if not port_is_free(host, port):
                 raise ConfigurationError(
                     f"port {port} for the {what} is already in use; stop whatever holds it "
-                    f"or choose another with KEYPULSE_"
-                    + ("API_PORT" if what == "API" else "EMBEDDED_BROKER_PORT")
+                    f"or choose another with {variable}"
                 )
 
     def _run(self) -> int:

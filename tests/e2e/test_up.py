@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -99,3 +100,22 @@ def test_sigkill_of_up_leaves_no_orphan(stack: Stack) -> None:
     stack.proc.send_signal(signal.SIGKILL)
     stack.proc.wait(timeout=10)
     wait_for(lambda: stack.children() == [], timeout=20, what="children to die with their parent")
+
+
+def test_a_taken_worker_port_is_refused_before_anything_starts(
+    keypulse_env: dict[str, str], tmp_path: Path
+) -> None:
+    port = int(keypulse_env["KEYPULSE_WORKER_WEB_PORT"])
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        stack = Stack(keypulse_env, tmp_path / "up.log")
+        try:
+            assert stack.proc.wait(timeout=60) != 0
+        finally:
+            terminate(stack.proc, grace_seconds=5)
+    out = stack.output()
+    assert f"port {port} for the stream worker's web page is already in use" in out
+    assert "KEYPULSE_WORKER_WEB_PORT" in out
+    assert "starting" not in out  # refused before any child was started
+    assert stack.children() == []
