@@ -55,7 +55,7 @@ class AccountProcessor:
         """Apply a batch: each account is read, evaluated and written once.
 
         Accounts that only became due (the clock moved, no event of theirs) wait
-        for :meth:`evaluate_due`, which the worker's timer calls every second:
+        for :meth:`evaluate_due`, which the worker's timer calls every 0.5 s:
         evaluating them after every batch would, during a backlog, re-evaluate
         the same accounts many times a second for nothing.
         """
