@@ -12,7 +12,6 @@ partition.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from faust.web import Request, Response, View
 from consumers.account_processor import DUE_BATCH, AccountProcessor
 from consumers.account_step import StepOutput
 from consumers.agents.batched_table import batched_table
-from consumers.agents.lanes import Send, send_in_lanes
+from consumers.agents.lanes import OrderedLanes, Send
 from consumers.agents.outputs import Outputs
 from consumers.clock import clock_for
 from consumers.domain.policy import Policy
@@ -66,7 +65,9 @@ class AccountStage:
         )
         self.processor = AccountProcessor(self.table, clock_for(settings.clock), policy)
         self._indexed_partitions: frozenset[int] | None = None
-        self._sending = asyncio.Lock()
+        # The agent and the due-account timer both send: whole batches in the
+        # order they were taken, so an account's records keep the order of its steps.
+        self._lanes = OrderedLanes()
 
     async def process(self, events: Sequence[EventT[Any]]) -> None:
         """Handle one batch of input messages."""
@@ -111,44 +112,40 @@ class AccountStage:
         return decoded
 
     async def _send(self, outputs: Sequence[StepOutput]) -> None:
-        """Publish a batch's outputs and its changelog records, both before returning.
+        """Publish a batch's outputs and its changelog records, all before returning.
 
-        Concurrently: on the embedded broker each partition carries one record
-        per round trip, and the outputs and the changelog use different
-        partitions, so waiting for one before starting the other doubles the
-        time a batch takes. Both are sent before the batch is acknowledged.
+        One lane per account partition (see lanes.py), and in it each account's
+        records in step order with its changelog record last. The last is what
+        at-least-once needs: outputs are diffs against the stored record, so
+        a stored record that got out before its outputs, followed by a crash,
+        would lose them for good (a redelivered event then changes nothing).
+        With one producer connection, a record appended later never leaves in
+        an earlier request. The lanes of all partitions run concurrently.
         """
-        # The agent and the due-account timer both send: one after the other, so
-        # an account's records keep the order of its steps.
-        async with self._sending:
-            await asyncio.gather(self._publish_all(outputs), self.table.send_changelog_batch())
-
-    async def _publish_all(self, outputs: Sequence[StepOutput]) -> None:
-        """Send every record of a batch in per-partition lanes (see lanes.py).
-
-        Records of one account keep their order (one key, one partition).
-        """
-        o = self.outputs
+        changelog = self.table.take_changelog_sends()
         n = self.partitions
-        sends: list[tuple[tuple[str, int], Send]] = []
+        sends: list[tuple[int, Send]] = []
         for out in outputs:
-            if out.health is not None:
-                key = out.health.account_id
-                sends.append(
-                    (("health", partition_for(key, n)), partial(o.send_health, out.health))
-                )
-            for alert in out.alerts:
-                self.metrics.alerts.labels(alert.kind, alert.status).inc()
-                key = alert.account_id
-                sends.append((("alerts", partition_for(key, n)), partial(o.send_alert, alert)))
-            if out.profile is not None:
-                key = out.profile.account_id
-                lane = ("profiles", partition_for(key, n))
-                sends.append((lane, partial(o.send_profile, out.profile)))
-            for entry in out.queue_entries:
-                lane = ("queue", partition_for(entry.kam_id, n))
-                sends.append((lane, partial(o.send_queue_entry, entry)))
-        await send_in_lanes(sends)
+            lane = partition_for(out.stored.account_id, n)
+            sends += [(lane, send) for send in self._output_sends(out)]
+            if (stored := changelog.pop(out.stored.account_id, None)) is not None:
+                sends.append(stored)
+        sends += changelog.values()  # none expected: every write comes with its step
+        await self._lanes.send(sends)
+
+    def _output_sends(self, out: StepOutput) -> list[Send]:
+        """One step's records to publish, in order: health, alerts, profile, queue lines."""
+        o = self.outputs
+        sends: list[Send] = []
+        if out.health is not None:
+            sends.append(partial(o.send_health, out.health))
+        for alert in out.alerts:
+            self.metrics.alerts.labels(alert.kind, alert.status).inc()
+            sends.append(partial(o.send_alert, alert))
+        if out.profile is not None:
+            sends.append(partial(o.send_profile, out.profile))
+        sends += [partial(o.send_queue_entry, entry) for entry in out.queue_entries]
+        return sends
 
     async def tick(self) -> None:
         """Timer body: evaluate the accounts whose due time has come.

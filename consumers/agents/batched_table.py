@@ -4,10 +4,12 @@ Faust's ``Table.__setitem__`` queues each changelog record in its producer
 buffer, which sends one message at a time. On the embedded broker every
 record travels in its own batch, so that buffer became the worker's
 bottleneck (~3k records/s, "producer buffer full" warnings). This table
-keeps the last value per key and :meth:`send_changelog_batch` sends them
-in one lane per partition (consumers/agents/lanes.py); the agent calls it
-before its batch is acknowledged, and Faust flushes the producer before it
-commits offsets, so at-least-once holds.
+keeps the last value per key; :meth:`take_changelog_sends` hands them out
+for the agent to send after each key's other records, and
+:meth:`send_changelog_batch` sends them itself in one lane per partition
+(consumers/agents/lanes.py).
+Either happens before the agent's batch is acknowledged, and Faust flushes
+the producer before it commits offsets, so at-least-once holds.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, cast
 
 import faust
 
-from consumers.agents.lanes import OrderedLanes
+from consumers.agents.lanes import Send, send_in_lanes
 from consumers.partitioning import partition_for
 
 
@@ -35,45 +37,47 @@ class BatchedChangelogTable(faust.Table[str, Any]):
         self._unsent_changes()[key] = None
         self._sensor_on_del(self, key)
 
-    def _lanes(self) -> OrderedLanes:
-        lanes = self.__dict__.get("_keypulse_lanes")
-        if lanes is None:
-            lanes = self.__dict__["_keypulse_lanes"] = OrderedLanes()
-        return cast(OrderedLanes, lanes)
-
     def _unsent_changes(self) -> dict[Any, Any]:
         unsent = self.__dict__.get("_keypulse_unsent")
         if unsent is None:
             unsent = self.__dict__["_keypulse_unsent"] = {}
         return cast(dict[Any, Any], unsent)
 
-    async def send_changelog_batch(self) -> int:
-        """Send every change since the last call (one record per key); return how many.
+    def take_changelog_sends(self) -> dict[Any, tuple[int, Send]]:
+        """Every change since the last call: key → (partition, send), one per key.
 
-        Calls that overlap (an agent and a timer) send their batches in call
-        order: a key's older value never lands after its newer one.
+        The caller sends them, e.g. each after the other records of its key
+        (see AccountStage). Callers whose sends can overlap (an agent and a
+        timer) must send in the order they took them (``OrderedLanes``), so
+        that a key's older value never lands after its newer one.
         """
         changes = self._unsent_changes()
-        if not changes:
-            return 0
         self.__dict__["_keypulse_unsent"] = {}
         topic = self.changelog_topic
         partitions = self.partitions or self.app.conf.topic_partitions
         by = self.__dict__.get("_keypulse_partition_key") or (lambda key: key)
-        return await self._lanes().send(
-            (
-                partition_for(by(key), partitions),
+        sends: dict[Any, tuple[int, Send]] = {}
+        for key, value in changes.items():
+            partition = partition_for(by(key), partitions)
+            sends[key] = (
+                partition,
                 partial(
                     topic.send,
                     key=key,
                     value=value,
-                    partition=partition_for(by(key), partitions),
+                    partition=partition,
                     key_serializer=self.key_serializer,
                     value_serializer="raw" if value is None else self.value_serializer,
                 ),
             )
-            for key, value in changes.items()
-        )
+        return sends
+
+    async def send_changelog_batch(self) -> int:
+        """Send every change since the last call (one record per key); return how many.
+
+        For a table with a single sender; see :meth:`take_changelog_sends`.
+        """
+        return await send_in_lanes(self.take_changelog_sends().values())
 
 
 def batched_table(

@@ -1,4 +1,4 @@
-"""Send many records fast on single-record batches: one lane per topic partition.
+"""Send many records fast on single-record batches: sequential lanes, run side by side.
 
 On the embedded broker every record travels in its own batch, and aiokafka
 lets a send to a partition wait until that partition's previous batch has
@@ -6,7 +6,9 @@ left. Awaiting sends one by one costs a round trip per record; gathering
 thousands of sends at once makes thousands of waiters wake for every batch
 that leaves one partition. One sequential lane per (topic, partition), all
 lanes concurrent, keeps exactly one waiter per partition — and keeps the
-order of records within a partition.
+order of records within a partition. A lane may also be an account
+partition spanning several topics (the account stage), so that an account's
+records leave in the order it appends them.
 
 Two callers sending at once (the account agent and its due-account timer)
 would each have a lane for the same partition, and their records could
