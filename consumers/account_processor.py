@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from consumers.account_step import (
     step,
     stored_from_dict,
     stored_to_dict,
+    unsent_outputs,
 )
 from consumers.clock import Clock
 from consumers.domain.policy import DEFAULT_POLICY, Policy
@@ -32,6 +34,16 @@ log = logging.getLogger(__name__)
 DUE_BATCH = 300
 #: Most parsed account records kept in memory beside the table.
 PARSED_CACHE_MAX = 100_000
+
+
+@dataclass
+class Recovery:
+    """What :meth:`AccountProcessor.rebuild_index` found in the store."""
+
+    accounts: int = 0  # accounts indexed
+    #: The last outputs of the newly owned accounts: their previous owner may
+    #: have died after storing a step and before sending what it published.
+    unsent: list[StepOutput] = field(default_factory=list)
 
 
 class AccountProcessor:
@@ -99,19 +111,29 @@ class AccountProcessor:
         self.due.schedule(account_id, out.stored.due_at)
         return out
 
-    def rebuild_index(self, owns: Callable[[str], bool]) -> int:
+    def rebuild_index(
+        self, owns: Callable[[str], bool], newly_owned: Callable[[str], bool] | None = None
+    ) -> Recovery:
         """Refill the due index from the store for the accounts ``owns`` accepts.
 
         Called after a rebalance: O(accounts owned) once, so that ticks stay
-        O(accounts due). Also resumes the event clock from the stored state.
+        O(accounts due). Also resumes the event clock from the stored records,
+        and collects the outboxes of the accounts ``newly_owned`` accepts, for
+        the caller to send again before anything else of theirs.
         """
         self.due.clear()
-        count = 0
+        found = Recovery()
         for account_id, raw in list(self.store.items()):
             if raw and owns(account_id):
                 stored = stored_from_dict(raw)
-                if stored.state.latest_at is not None:
-                    self.clock.observe(stored.state.latest_at)
+                if len(self._parsed) < PARSED_CACHE_MAX:
+                    self._parsed[account_id] = (raw, stored)
+                for seen in (stored.state.latest_at, stored.evaluated_at):
+                    if seen is not None:
+                        self.clock.observe(seen)
                 self.due.schedule(account_id, stored.due_at)
-                count += 1
-        return count
+                found.accounts += 1
+                resend = newly_owned is not None and newly_owned(account_id)
+                if resend and (unsent := unsent_outputs(stored)) is not None:
+                    found.unsent.append(unsent)
+        return found

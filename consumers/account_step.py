@@ -4,6 +4,13 @@ Pure (no Faust): the account agent calls :func:`step` for every account in a
 batch of events, and the timer calls it with no events when an account is
 due. What it returns to publish is only what changed since the last step, so
 a redelivered event (at-least-once) changes nothing and publishes nothing.
+
+The stored record also keeps the step's outbox: what the step published. The
+worker sends the stored record before those records, so a worker killed in
+between leaves the outbox behind, and whoever recovers the account sends it
+again (:func:`unsent_outputs`); downstream, a record received twice is
+harmless. Without it, the redelivered events would find nothing new to
+publish and the lost records (an alert nothing ever resolves) would stay lost.
 """
 
 from __future__ import annotations
@@ -25,7 +32,28 @@ from schemas.events import BaseEvent
 from schemas.internal import AccountProfile, QueueEntry, StakeholderRecord
 from schemas.outputs import AlertRecord, HealthSnapshot
 
-STORED_FORMAT = 1
+#: 2 added the outbox and the evaluation time; format 1 records are still read.
+STORED_FORMAT = 2
+_READABLE_FORMATS = frozenset({1, STORED_FORMAT})
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """What one step published, kept in the stored record until the next step.
+
+    The health snapshot and the profile are the record's own ``snapshot`` and
+    ``profile``; the flags say whether this step published them.
+    """
+
+    health: bool = False
+    profile: bool = False
+    alerts: tuple[AlertRecord, ...] = ()
+    queue_entries: tuple[QueueEntry, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the step published nothing."""
+        return not (self.health or self.profile or self.alerts or self.queue_entries)
 
 
 @dataclass(frozen=True)
@@ -38,6 +66,10 @@ class StoredAccount:
     profile: AccountProfile | None = None  # the last published profile
     queue_entry: QueueEntry | None = None  # the last entry sent to a KAM's queue
     due_at: datetime | None = None  # when a timer must evaluate it again
+    outbox: Outbox = Outbox()  # what the step that wrote this record published
+    # The step's "now": a restarted worker's event clock resumes from it, so it
+    # never stamps a record older than one its predecessor published.
+    evaluated_at: datetime | None = None
 
     @property
     def account_id(self) -> str:
@@ -47,18 +79,43 @@ class StoredAccount:
 
 @dataclass(frozen=True)
 class StepOutput:
-    """The new stored record and what to publish because of the step."""
+    """The new stored record; what to publish is its outbox."""
 
     stored: StoredAccount
-    health: HealthSnapshot | None
-    alerts: tuple[AlertRecord, ...]
-    profile: AccountProfile | None
-    queue_entries: tuple[QueueEntry, ...]
+
+    @property
+    def health(self) -> HealthSnapshot | None:
+        """The changed health snapshot, if the step changed it."""
+        return self.stored.snapshot if self.stored.outbox.health else None
+
+    @property
+    def alerts(self) -> tuple[AlertRecord, ...]:
+        """Alert lifecycle steps: raised, updated, resolved."""
+        return self.stored.outbox.alerts
+
+    @property
+    def profile(self) -> AccountProfile | None:
+        """The changed profile, if the step changed it."""
+        return self.stored.profile if self.stored.outbox.profile else None
+
+    @property
+    def queue_entries(self) -> tuple[QueueEntry, ...]:
+        """Queue lines to send: a changed line, and on a handover a removal."""
+        return self.stored.outbox.queue_entries
 
     @property
     def publishes_anything(self) -> bool:
         """Whether the step changed anything downstream can see."""
-        return bool(self.health or self.alerts or self.profile or self.queue_entries)
+        return not self.stored.outbox.is_empty
+
+
+def unsent_outputs(stored: StoredAccount) -> StepOutput | None:
+    """The outputs of the step that wrote ``stored``, to send again after a recovery.
+
+    They may never have left: the worker that stored the record may have died
+    before sending them. None when that step published nothing.
+    """
+    return None if stored.outbox.is_empty else StepOutput(stored)
 
 
 def step(
@@ -93,8 +150,15 @@ def step(
         profile=publish_profile or previous.profile,
         queue_entry=entry if entries else previous.queue_entry,
         due_at=next_due(state, now, policy, health),
+        outbox=Outbox(
+            health=publish_health is not None,
+            profile=publish_profile is not None,
+            alerts=alerts,
+            queue_entries=entries,
+        ),
+        evaluated_at=now,
     )
-    return StepOutput(new_stored, publish_health, alerts, publish_profile, entries)
+    return StepOutput(new_stored)
 
 
 def account_profile(state: AccountState, health: Health, policy: Policy) -> AccountProfile:
@@ -203,7 +267,34 @@ def stored_to_dict(
         "profile": part("profile", stored.profile, before and before.profile, _model_json),
         "entry": part("entry", stored.queue_entry, before and before.queue_entry, _model_json),
         "due": stored.due_at.isoformat() if stored.due_at else None,
+        "at": stored.evaluated_at.isoformat() if stored.evaluated_at else None,
+        "outbox": _outbox_json(stored.outbox),
     }
+
+
+_EMPTY_OUTBOX = Outbox()
+
+
+def _outbox_json(outbox: Outbox) -> dict[str, Any] | None:
+    if outbox.is_empty:
+        return None
+    return {
+        "health": outbox.health,
+        "profile": outbox.profile,
+        "alerts": [a.model_dump(mode="json") for a in outbox.alerts],
+        "entries": [e.model_dump(mode="json") for e in outbox.queue_entries],
+    }
+
+
+def _outbox_from_json(data: Mapping[str, Any] | None) -> Outbox:
+    if not data:
+        return _EMPTY_OUTBOX
+    return Outbox(
+        health=bool(data["health"]),
+        profile=bool(data["profile"]),
+        alerts=tuple(AlertRecord.model_validate(a) for a in data["alerts"]),
+        queue_entries=tuple(QueueEntry.model_validate(e) for e in data["entries"]),
+    )
 
 
 def _model_json(model: Any) -> Any:
@@ -211,9 +302,10 @@ def _model_json(model: Any) -> Any:
 
 
 def stored_from_dict(data: Mapping[str, Any]) -> StoredAccount:
-    """Inverse of :func:`stored_to_dict`."""
-    if data.get("v") != STORED_FORMAT:
+    """Inverse of :func:`stored_to_dict` (also reads the records of format 1)."""
+    if data.get("v") not in _READABLE_FORMATS:
         raise ValueError(f"unknown stored account format {data.get('v')!r}")
+    at = data.get("at")
     return StoredAccount(
         state=state_from_dict(data["state"]),
         snapshot=HealthSnapshot.model_validate(data["snapshot"]) if data["snapshot"] else None,
@@ -221,4 +313,6 @@ def stored_from_dict(data: Mapping[str, Any]) -> StoredAccount:
         profile=AccountProfile.model_validate(data["profile"]) if data["profile"] else None,
         queue_entry=QueueEntry.model_validate(data["entry"]) if data["entry"] else None,
         due_at=datetime.fromisoformat(data["due"]) if data["due"] else None,
+        outbox=_outbox_from_json(data.get("outbox")),
+        evaluated_at=datetime.fromisoformat(at) if at else None,
     )

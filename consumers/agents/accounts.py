@@ -72,7 +72,7 @@ class AccountStage:
     async def process(self, events: Sequence[EventT[Any]]) -> None:
         """Handle one batch of input messages."""
         valid = [(e, d) for e in events if (d := await self._decode(e)) is not None]
-        self._refresh_index()
+        await self._refresh_index()
         # Table reads and writes happen inside handle(), with no await in between,
         # so the timer and the agent never interleave on one account.
         await self._send(self.processor.handle(d for _, d in valid))
@@ -111,36 +111,39 @@ class AccountStage:
             return None
         return decoded
 
-    async def _send(self, outputs: Sequence[StepOutput]) -> None:
-        """Publish a batch's outputs and its changelog records, all before returning.
+    async def _send(self, outputs: Sequence[StepOutput], *, again: bool = False) -> None:
+        """Publish a batch's changelog records and outputs, all before returning.
 
         One lane per account partition (see lanes.py), and in it each account's
-        records in step order with its changelog record last. The last is what
-        at-least-once needs: outputs are diffs against the stored record, so
-        a stored record that got out before its outputs, followed by a crash,
-        would lose them for good (a redelivered event then changes nothing).
+        records in step order, its changelog record first. The stored record
+        carries the step's outputs (its outbox), so a crash after it left and
+        before the outputs did loses nothing: whoever recovers the account
+        sends the outbox again (``again``: no changelog, no metrics). The other
+        order would not do: outputs are diffs against the stored record, and
+        outputs whose stored record was lost are orphans nobody resolves.
         With one producer connection, a record appended later never leaves in
         an earlier request. The lanes of all partitions run concurrently.
         """
-        changelog = self.table.take_changelog_sends()
+        changelog = {} if again else self.table.take_changelog_sends()
         n = self.partitions
         sends: list[tuple[int, Send]] = []
         for out in outputs:
             lane = partition_for(out.stored.account_id, n)
-            sends += [(lane, send) for send in self._output_sends(out)]
             if (stored := changelog.pop(out.stored.account_id, None)) is not None:
                 sends.append(stored)
+            sends += [(lane, send) for send in self._output_sends(out, count=not again)]
         sends += changelog.values()  # none expected: every write comes with its step
         await self._lanes.send(sends)
 
-    def _output_sends(self, out: StepOutput) -> list[Send]:
+    def _output_sends(self, out: StepOutput, count: bool = True) -> list[Send]:
         """One step's records to publish, in order: health, alerts, profile, queue lines."""
         o = self.outputs
         sends: list[Send] = []
         if out.health is not None:
             sends.append(partial(o.send_health, out.health))
         for alert in out.alerts:
-            self.metrics.alerts.labels(alert.kind, alert.status).inc()
+            if count:
+                self.metrics.alerts.labels(alert.kind, alert.status).inc()
             sends.append(partial(o.send_alert, alert))
         if out.profile is not None:
             sends.append(partial(o.send_profile, out.profile))
@@ -156,32 +159,42 @@ class AccountStage:
         recovery = getattr(self.app.tables, "recovery", None)
         if self.app.rebalancing or (recovery is not None and not recovery.completed.is_set()):
             return
-        self._refresh_index()
+        await self._refresh_index()
         for _ in range(DUE_BATCH // DUE_CHUNK):
             outputs = self.processor.evaluate_due(limit=DUE_CHUNK)
             if not outputs:
                 break
             await self._send(outputs)
 
-    def _refresh_index(self) -> None:
-        """Rebuild the due index once after each change of partition assignment."""
+    async def _refresh_index(self) -> None:
+        """After each change of partition assignment: rebuild the due index, resend outboxes.
+
+        The accounts of partitions this worker did not own before get their
+        last step's outputs sent again, before anything new of theirs.
+        """
         first = self.input_names[0]
         owned = frozenset(
             tp.partition for tp in self.app.consumer.assignment() if tp.topic == first
         )
+        before = self._indexed_partitions or frozenset()
         if owned == self._indexed_partitions:
             return
         started = time.monotonic()
-        count = self.processor.rebuild_index(
-            lambda account_id: partition_for(account_id, self.partitions) in owned
+        n = self.partitions
+        found = self.processor.rebuild_index(
+            lambda account_id: partition_for(account_id, n) in owned,
+            newly_owned=lambda account_id: partition_for(account_id, n) not in before,
         )
         self._indexed_partitions = owned
         log.info(
-            "due index rebuilt for partitions %s: %d accounts in %.3f s",
+            "due index rebuilt for partitions %s: %d accounts in %.3f s;"
+            " resending the last outputs of %d accounts",
             sorted(owned),
-            count,
+            found.accounts,
             time.monotonic() - started,
+            len(found.unsent),
         )
+        await self._send(found.unsent, again=True)
 
 
 def register_account_stage(

@@ -5,7 +5,7 @@ buffer, which sends one message at a time. On the embedded broker every
 record travels in its own batch, so that buffer became the worker's
 bottleneck (~3k records/s, "producer buffer full" warnings). This table
 keeps the last value per key; :meth:`take_changelog_sends` hands them out
-for the agent to send after each key's other records, and
+for the agent to send in order with each key's other records, and
 :meth:`send_changelog_batch` sends them itself in one lane per partition
 (consumers/agents/lanes.py).
 Either happens before the agent's batch is acknowledged, and Faust flushes
@@ -46,7 +46,7 @@ class BatchedChangelogTable(faust.Table[str, Any]):
     def take_changelog_sends(self) -> dict[Any, tuple[int, Send]]:
         """Every change since the last call: key → (partition, send), one per key.
 
-        The caller sends them, e.g. each after the other records of its key
+        The caller sends them, e.g. each before the other records of its key
         (see AccountStage). Callers whose sends can overlap (an agent and a
         timer) must send in the order they took them (``OrderedLanes``), so
         that a key's older value never lands after its newer one.

@@ -164,11 +164,11 @@ def test_rebuilt_index_resumes_the_event_clock_and_due_times() -> None:
     store, _ = run([HISTORY])
     clock = EventClock()
     fresh = AccountProcessor(store, clock)
-    count = fresh.rebuild_index(lambda account_id: account_id != "acct-00")
-    assert count == len(store) - 1
+    found = fresh.rebuild_index(lambda account_id: account_id != "acct-00")
+    assert found.accounts == len(store) - 1
     latest = [stored_from_dict(raw).state.latest_at for raw in store.values()]
     assert clock.now() == max(t for t in latest if t is not None)
-    assert len(fresh.due) <= count
+    assert len(fresh.due) <= found.accounts
 
 
 @pytest.mark.parametrize("account", ["acct-00", "acct-03"])
