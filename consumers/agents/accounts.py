@@ -25,7 +25,7 @@ from faust.web import Request, Response, View
 
 from consumers.account_processor import DUE_BATCH, AccountProcessor
 from consumers.account_step import StepOutput
-from consumers.agents.batched_table import batched_table
+from consumers.agents.batched_table import batched_table, tables_settling
 from consumers.agents.lanes import OrderedLanes, Send
 from consumers.agents.outputs import Outputs
 from consumers.clock import clock_for
@@ -156,8 +156,7 @@ class AccountStage:
         In small chunks with the sends in between, so that a tick with many due
         accounts never holds the event loop (and the agent) for long.
         """
-        recovery = getattr(self.app.tables, "recovery", None)
-        if self.app.rebalancing or (recovery is not None and not recovery.completed.is_set()):
+        if tables_settling(self.app):
             return
         await self._refresh_index()
         for _ in range(DUE_BATCH // DUE_CHUNK):

@@ -80,6 +80,17 @@ class BatchedChangelogTable(faust.Table[str, Any]):
         return await send_in_lanes(self.take_changelog_sends().values())
 
 
+def tables_settling(app: faust.App) -> bool:
+    """Whether a rebalance or a table recovery is under way.
+
+    Timers must then wait: the tables hold only part of what they will, and
+    a queue or evaluation made from them would be wrong (Faust keeps agents'
+    streams paused until recovery completes, but not timers).
+    """
+    recovery = getattr(app.tables, "recovery", None)
+    return bool(app.rebalancing) or (recovery is not None and not recovery.completed.is_set())
+
+
 def batched_table(
     app: faust.App,
     name: str,

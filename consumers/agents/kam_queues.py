@@ -17,7 +17,7 @@ from typing import Any, cast
 import faust
 from faust.types import EventT
 
-from consumers.agents.batched_table import batched_table
+from consumers.agents.batched_table import batched_table, tables_settling
 from consumers.agents.lanes import send_in_lanes
 from consumers.agents.outputs import Outputs
 from consumers.kam_queue import KamQueueBook, kam_of_line
@@ -75,7 +75,7 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
 
     @app.timer(interval=PUBLISH_SECONDS, name="kam-queues-publish")  # type: ignore[untyped-decorator]
     async def publish_queues() -> None:
-        if app.rebalancing:
+        if tables_settling(app):
             return
         refresh()
         queues = book.take_dirty()
