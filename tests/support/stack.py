@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
 
+from schemas import INPUT_TOPICS
 from services.kafka_config import producer_config
 from services.process import free_port, terminate
 from services.settings import Settings
@@ -72,6 +73,10 @@ class PipelineStack:
         proc.kill()
         proc.wait(timeout=10)
 
+    def latest_log(self, name: str) -> str:
+        """What the latest start of ``name`` wrote."""
+        return (self.workdir / f"{name}-{self.starts[name]}.log").read_text(errors="replace")
+
     def logs(self, name: str) -> str:
         """Everything a process wrote, over all its starts."""
         return "\n".join(
@@ -82,19 +87,44 @@ class PipelineStack:
         """Publish wire-format events to their topics (or raw (topic, key, value) tuples)."""
         if self._producer is None:
             self._producer = KafkaProducer(**producer_config(self.settings))
-        count = 0
+        sent = []
         for item in events:
             if isinstance(item, tuple):
                 topic, key, value = item
-                self._producer.send(self.settings.topics.name_of(topic), key=key, value=value)
+                sent.append(
+                    self._producer.send(self.settings.topics.name_of(topic), key=key, value=value)
+                )
             else:
                 topic = self.settings.topics.for_event_type(item["type"])
-                self._producer.send(
-                    topic, key=item["account_id"].encode(), value=json.dumps(item).encode()
+                sent.append(
+                    self._producer.send(
+                        topic, key=item["account_id"].encode(), value=json.dumps(item).encode()
+                    )
                 )
-            count += 1
         self._producer.flush()
-        return count
+        for future in sent:
+            future.get(timeout=0)  # raises the delivery error of a record that failed
+        return len(sent)
+
+    def event_ids_on_inputs(self) -> list[str]:
+        """The event_id of every valid JSON record on the input topics (for diagnostics)."""
+        topics = [self.settings.topics.name(t) for t in INPUT_TOPICS]
+        consumer = KafkaConsumer(
+            *topics,
+            bootstrap_servers=self.settings.bootstrap_servers,
+            auto_offset_reset="earliest",
+            consumer_timeout_ms=3000,
+        )
+        ids: list[str] = []
+        try:
+            for record in consumer:
+                try:
+                    ids.append(str(json.loads(record.value)["event_id"]))
+                except (ValueError, KeyError, TypeError):
+                    continue
+        finally:
+            consumer.close()
+        return ids
 
     def stop(self) -> None:
         """Stop every process and the producer."""

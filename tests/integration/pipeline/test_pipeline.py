@@ -94,16 +94,25 @@ def test_worker_killed_mid_stream_ends_equal_to_the_replay(
         worker = stack.start("worker")
         stack.publish(chunk)
         if n < len(chunks) - 1:
-            # Kill it in the middle of work: after it produced something, not when idle.
+            # Kill each worker in the middle of work: once it took its first
+            # batch (and re-sent what its predecessor may have left unsent).
             wait_for(
                 lambda w=worker: (
-                    "due index rebuilt" in stack.logs("worker") or w.poll() is not None
+                    "due index rebuilt" in stack.latest_log("worker") or w.poll() is not None
                 ),  # type: ignore[misc]
-                timeout=60,
+                timeout=90,
                 what="the worker to start consuming",
             )
             stack.kill("worker")
-    wait_until_read_models_match(stack, engine, EVENTS, timeout=240)
+    try:
+        wait_until_read_models_match(stack, engine, EVENTS, timeout=240)
+    except AssertionError as failure:
+        on_topics = set(stack.event_ids_on_inputs())
+        missing = sorted(e.event_id for e in EVENTS if e.event_id not in on_topics)
+        raise AssertionError(
+            f"{failure}\n(input topics hold {len(on_topics)} distinct events;"
+            f" missing from them: {missing[:20]})"
+        ) from None
 
 
 def test_poison_messages_go_to_deadletter_and_later_events_are_applied(
