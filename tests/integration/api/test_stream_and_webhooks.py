@@ -168,12 +168,18 @@ def test_webhooks_retry_until_the_receiver_accepts(
         wait_for(lambda: app.state.alert_feed.polls > 0, timeout=15, what="the baseline poll")
         _apply(engine, alert("al-hook", "a1", "k1", severity="critical", raised_at=at(20)))
         _apply(engine, alert("al-hook-k2", "a2", "k2", raised_at=at(21)))
+        stats = app.state.webhooks.stats
+        # The receiver records a request before its answer reaches the
+        # dispatcher, which counts the delivery after: wait for both.
         wait_for(
-            lambda: len(receiver.delivered("/all")) == 2 and receiver.delivered("/k1"),
+            lambda: (
+                len(receiver.delivered("/all")) == 2
+                and receiver.delivered("/k1")
+                and stats.delivered == 3
+            ),
             timeout=20,
             what="webhook deliveries after two failures",
         )
-        stats = app.state.webhooks.stats
     (k1_body,) = receiver.delivered("/k1")  # k2's alert went to the global URL only
     assert k1_body["text"].startswith(":red_circle: stakeholder_cooling raised on a1:")
     fields = k1_body["blocks"][1]["fields"]

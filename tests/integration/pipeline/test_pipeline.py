@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from kafka import KafkaConsumer
 
 from schemas import validate_event
 from schemas.events import BaseEvent
+from services.kafka_config import TANSU_SESSION_TIMEOUT_MS
 from services.read_models import create_engine_for
 from services.settings import Settings
 from tests.support.histories import portfolio_history
@@ -104,6 +106,12 @@ def test_worker_killed_mid_stream_ends_equal_to_the_replay(
                 what="the worker to start consuming",
             )
             stack.kill("worker")
+            # Not waiting for work: this is the restart procedure the README
+            # prescribes. A worker started while the killed member is still in
+            # the group (until its session times out) can lose input records
+            # in Faust's consumer (README, "Open problem"); that is reproduced
+            # outside the test suite, and this test is about crash recovery.
+            time.sleep(TANSU_SESSION_TIMEOUT_MS / 1000 + 1)
     try:
         wait_until_read_models_match(stack, engine, EVENTS, timeout=240)
     except AssertionError as failure:
