@@ -5,9 +5,9 @@ five co-partitioned input topics, each account's state is read once, every
 event of the batch is applied, the account is evaluated once and written
 back once: one changelog record per account per batch, not per event.
 
-The table (consumers/agents/batched_table.py) sends its changelog records
-once per batch, concurrently, to murmur2(account_id): the account's own
-partition.
+The stage sends each account's changelog record (to murmur2(account_id),
+the account's own partition) once per batch, ahead of that account's
+outputs, which the record carries as its outbox (see :meth:`AccountStage._send`).
 """
 
 from __future__ import annotations

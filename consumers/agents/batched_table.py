@@ -28,7 +28,7 @@ class BatchedChangelogTable(faust.Table[str, Any]):
     """A ``faust.Table`` with deferred, concurrent changelog sends."""
 
     def on_key_set(self, key: Any, value: Any) -> None:
-        """Remember the new value; it is sent by :meth:`send_changelog_batch`."""
+        """Remember the new value until the changelog sends of the batch are taken."""
         self._unsent_changes()[key] = value
         self._sensor_on_set(self, key, value)
 
