@@ -16,6 +16,10 @@ Faust settings keypulse relies on, and why:
 * on the embedded broker, the worker's fetch wait is cut from Faust's fixed
   1.5 s to 20 ms (consumers/tansu_fetch.py): Tansu does not wake a parked
   fetch when records arrive.
+* records Faust fetched are never skipped: consumers/flow_resume.py keeps
+  the ones its end-of-recovery ``flow_control.resume()`` would clear, and
+  consumers/fetch_rewind.py seeks back over fetched records it did not
+  deliver (README, "Restarts lose nothing").
 * ``store="memory://"``: tables are rebuilt from their changelog topics at
   start; with the embedded broker this relies on exact end offsets, hence
   one record per batch (services/kafka_config.py).
@@ -31,6 +35,8 @@ import faust
 from consumers.agents.accounts import register_account_stage
 from consumers.agents.kam_queues import register_kam_stage
 from consumers.domain.policy import DEFAULT_POLICY, Policy, load_policy
+from consumers.fetch_rewind import install as rewind_undelivered_fetches
+from consumers.flow_resume import keep_current_generation_on_resume
 from consumers.metrics import WorkerMetrics
 from consumers.tansu_fetch import shorten_fetch_wait
 from services.kafka_config import faust_broker_config
@@ -47,6 +53,9 @@ def load_worker_policy(path: Path | None) -> Policy:
 def create_app(settings: Settings) -> faust.App:
     """Build the Faust app for ``settings`` (no connection is made here)."""
     config: dict[str, Any] = faust_broker_config(settings)
+    # Two fixes of Faust's consumer that hold on every broker (not Tansu
+    # quirks): records it fetched must never be skipped.
+    rewind_undelivered_fetches()
     if settings.tansu_workarounds:
         shorten_fetch_wait()
     app = faust.App(
@@ -61,6 +70,7 @@ def create_app(settings: Settings) -> faust.App:
         store="memory://",
         **config,
     )
+    keep_current_generation_on_resume(app)
     policy = load_worker_policy(settings.policy_file)
     register_account_stage(app, settings, policy, WorkerMetrics())
     register_kam_stage(app, settings)

@@ -36,6 +36,7 @@ class PipelineStack:
         self.workdir = workdir
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.starts: dict[str, int] = {}
+        self.ports: dict[str, int] = {}
         ensure_topics(self.settings.bootstrap_servers, self.settings.topics.all_specs())
         self._producer: KafkaProducer | None = None
 
@@ -53,13 +54,21 @@ class PipelineStack:
         )
         return env
 
-    def start(self, name: str) -> subprocess.Popen[bytes]:
-        """Start ``keypulse worker`` or ``keypulse sink``; output goes to a log file."""
+    def start(self, name: str, command: str | None = None) -> subprocess.Popen[bytes]:
+        """Start ``keypulse worker`` or ``keypulse sink``; output goes to a log file.
+
+        ``name`` tells processes apart (``worker-b``: a second worker, run as
+        ``command`` ``worker``, with a web port of its own).
+        """
         self.starts[name] = self.starts.get(name, 0) + 1
         log = (self.workdir / f"{name}-{self.starts[name]}.log").open("wb")
+        env = self.env()
+        if name not in ("worker", "sink"):
+            port = self.ports.setdefault(name, free_port())
+            env["KEYPULSE_WORKER_WEB_PORT"] = str(port)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", name],
-            env=self.env(),
+            [sys.executable, "-m", "services.cli", command or name],
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
