@@ -100,6 +100,16 @@ def install() -> None:
     consumer_cls: Any = faust_consumer.Consumer
     if getattr(consumer_cls, _PATCHED, False):
         return
+    if not all(
+        hasattr(cls, name)
+        for cls, name in (
+            (thread_cls, "_fetch_records"),
+            (consumer_cls, "_wait_next_records"),
+            (consumer_cls, "getmany"),
+        )
+    ):
+        # A faust-streaming release changed what this patch relies on.
+        raise RuntimeError("cannot patch Faust's consumer: its fetch methods changed")
     original_fetch = thread_cls._fetch_records
     original_wait = consumer_cls._wait_next_records
     original_getmany = consumer_cls.getmany

@@ -70,6 +70,10 @@ def keep_current_generation_on_resume(app: faust.App) -> None:
     flow: Any = app.flow_control
     if getattr(flow, _PATCHED, False):
         return
+    missing = [name for name in ("_suspend", "_resume", "_queues") if not hasattr(flow, name)]
+    if missing:
+        # A mode-streaming release changed what this patch relies on.
+        raise RuntimeError(f"cannot patch FlowControlEvent (no {', '.join(missing)})")
 
     def resume() -> None:
         # What FlowControlEvent.resume does, with a selective clear.

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,72 +39,17 @@ from services.read_models import create_engine_for
 from services.settings import Settings
 from tests.support.histories import portfolio_history
 from tests.support.oracle import differences
+from tests.support.restarts import restart_at_once, takeover_and_return
 from tests.support.stack import PipelineStack
+from tests.support.waiting import wait_for
 
 HISTORY = portfolio_history(seed=11, accounts=8)
 EVENTS = [validate_event(e) for e in HISTORY]
 
 
-def _wait(probe: Callable[[], bool], deadline: float) -> bool:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if probe():
-            return True
-        time.sleep(0.25)
-    return False
-
-
-_REBUILT = re.compile(r"due index rebuilt for partitions \[([0-9, ]*)\]")
-
-
-def owned_partitions(log: str) -> list[set[int]]:
-    """Every partition set a worker's log says it rebuilt its due index for, oldest first."""
-    return [{int(p) for p in m.group(1).split(",") if p.strip()} for m in _REBUILT.finditer(log)]
-
-
-def _consuming(stack: PipelineStack, name: str) -> Callable[[], bool]:
-    return lambda: bool(owned_partitions(stack.latest_log(name)))
-
-
-def _restart(stack: PipelineStack) -> None:
-    half = len(HISTORY) // 3
-    stack.start("worker")
-    stack.publish(HISTORY[:half])
-    _wait(_consuming(stack, "worker"), 90)
-    stack.kill("worker")
-    stack.start("worker")  # at once: the killed member is still in the group
-    stack.publish(HISTORY[half:])
-
-
-def _takeover(stack: PipelineStack) -> None:
-    third = len(HISTORY) // 3
-    stack.start("worker-a", "worker")
-    stack.start("worker-b", "worker")
-    stack.publish(HISTORY[:third])
-
-    def sharing() -> bool:
-        a = owned_partitions(stack.latest_log("worker-a"))
-        b = owned_partitions(stack.latest_log("worker-b"))
-        return bool(a and b and a[-1] and b[-1] and not a[-1] & b[-1])
-
-    _wait(sharing, 90)
-    seen = len(owned_partitions(stack.latest_log("worker-b")))
-    stack.kill("worker-a")  # mid-stream, while it owns some of the partitions
-    stack.publish(HISTORY[third : 2 * third])
-
-    def taken_over() -> bool:
-        # The survivor takes every partition once the dead member's session expires.
-        after = owned_partitions(stack.latest_log("worker-b"))[seen:]
-        return bool(after) and after[-1] == set(range(stack.settings.topic_partitions))
-
-    _wait(taken_over, 90)
-    stack.start("worker-a", "worker")  # back at once: another rebalance, partitions move again
-    stack.publish(HISTORY[2 * third :])
-
-
-SCENARIOS: dict[str, Callable[[PipelineStack], None]] = {
-    "restart": _restart,
-    "takeover": _takeover,
+SCENARIOS: dict[str, Callable[[PipelineStack, Sequence[dict[str, Any]]], None]] = {
+    "restart": restart_at_once,
+    "takeover": takeover_and_return,
 }
 
 
@@ -118,7 +62,7 @@ def run_once(broker: Settings, workdir: Path, scenario: str, deadline: float) ->
     last: list[str] = []
     try:
         stack.start("sink")
-        SCENARIOS[scenario](stack)
+        SCENARIOS[scenario](stack, HISTORY)
 
         def equal() -> bool:
             try:
@@ -127,13 +71,21 @@ def run_once(broker: Settings, workdir: Path, scenario: str, deadline: float) ->
                 last[:] = [str(exc)]
             return not last
 
-        ok = _wait(equal, deadline)
+        wait_for(equal, timeout=deadline, what="read models to equal the replay", interval=0.25)
+        ok = True
+    except AssertionError as failure:
+        ok = False
+        last.append(str(failure)[:300])
     finally:
         stack.stop()
         engine.dispose()
+    worker_logs = stack.logs("worker")  # worker-N.log, worker-a-N.log, worker-b-N.log
     return {
         "scenario": scenario,
         "lost": not ok,
+        # How often each guard of consumers/ stepped in (0 on code without them).
+        "rewinds": worker_logs.count("fetched records were not delivered"),
+        "kept_on_resume": worker_logs.count("flow resumed: kept"),
         "seconds": round(time.monotonic() - started, 1),
         "differences": last[:5],
         "workdir": str(workdir),
@@ -161,7 +113,11 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_once(broker.settings, workdir, args.scenario, args.deadline)
             results.append(outcome)
             verdict = "LOST" if outcome["lost"] else "ok"
-            print(f"run {n}/{args.runs}: {verdict} in {outcome['seconds']} s", flush=True)
+            print(
+                f"run {n}/{args.runs}: {verdict} in {outcome['seconds']} s"
+                f" (rewinds {outcome['rewinds']}, kept on resume {outcome['kept_on_resume']})",
+                flush=True,
+            )
             if outcome["lost"]:
                 for line in outcome["differences"]:
                     print(f"    {line[:300]}", flush=True)
@@ -170,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                 for log_file in workdir.glob("*.log"):
                     log_file.unlink()  # keep the logs of lost runs only
     lost = sum(r["lost"] for r in results)
+    rewound = sum(1 for r in results if r["rewinds"])
+    kept = sum(1 for r in results if r["kept_on_resume"])
     print(f"{args.scenario}: {len(results)} runs, {lost} lost")
+    print(f"  runs where a guard stepped in: rewind {rewound}, kept on resume {kept}")
     if args.json is not None:
         args.json.write_text(
             json.dumps(
