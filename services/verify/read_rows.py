@@ -27,6 +27,9 @@ from services.read_models.migrations import LATEST_VERSION, current_version
 from services.settings import Settings
 from services.verify.compare import ReadModelRows
 
+#: How long verify waits for PostgreSQL to accept the connection.
+CONNECT_TIMEOUT_SECONDS = 10
+
 
 def open_read_models(settings: Settings) -> Engine:
     """An engine for the read-model database, checked to answer and to have the schema."""
@@ -38,7 +41,10 @@ def open_read_models(settings: Settings) -> Engine:
                 f"the SQLite read-model database {path} does not exist "
                 "(has the sink run with this KEYPULSE_DATABASE_URL?)"
             )
-    engine = create_engine_for(settings)
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        # libpq waits forever for a host that drops packets; verify must answer (exit 2).
+        url = url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_SECONDS)})
+    engine = create_engine_for(url)
     try:
         with _read_only(engine) as conn:
             version = current_version(conn)
