@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from services.embedded_broker import EmbeddedBroker
-from services.process import free_port
+from services.broker.embedded import EmbeddedBroker
+from services.ops.process import free_port
 from services.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -52,7 +52,7 @@ def broker_settings(embedded_broker: EmbeddedBroker) -> Settings:
 def unique_topic(embedded_broker: EmbeddedBroker) -> str:
     """A fresh topic name for a test that must not see other tests' records."""
     from schemas.topics import TopicName, TopicSpec
-    from services.topic_admin import ensure_topics
+    from services.broker.topics import ensure_topics
 
     name = f"t-{uuid.uuid4().hex[:12]}"
     ensure_topics(embedded_broker.bootstrap_servers, [TopicSpec(TopicName.ORDERS, name, 4)])

@@ -20,8 +20,8 @@ from faust.types import EventT
 from consumers.agents.batched_table import batched_table, tables_settling
 from consumers.agents.lanes import send_in_lanes
 from consumers.agents.outputs import Outputs
-from consumers.kam_queue import KamQueueBook, kam_of_line
-from consumers.partitioning import partition_for
+from consumers.pipeline.kam_queue import KamQueueBook, kam_of_line
+from consumers.pipeline.partitioning import partition_for
 from schemas.internal import QueueEntry
 from schemas.topics import InternalTopic
 from services.settings import Settings

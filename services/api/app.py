@@ -23,9 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.api.alert_feed import AlertFeed
 from services.api.deps import ApiState
 from services.api.errors import ApiError
+from services.api.ingest_producer import EventPublisher
 from services.api.lag_sampler import LagSampler
 from services.api.metrics import build_registry
-from services.api.publisher import EventPublisher
 from services.api.responses import SafeJSONResponse
 from services.api.routes import accounts, alerts, dashboard, events, kams, me, ops, probes
 from services.api.webhooks import WebhookDispatcher

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.kafka_config import (
+from services.broker.clients import (
     aiokafka_producer_config,
     consumer_config,
     faust_broker_config,

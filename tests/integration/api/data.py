@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from schemas.internal import AccountProfile, KamQueue, QueueItemRecord, StakeholderRecord
 from schemas.outputs import AlertRecord, HealthSnapshot
-from services.process import free_port
+from services.ops.process import free_port
 from services.read_models import (
     apply_alert,
     apply_health,

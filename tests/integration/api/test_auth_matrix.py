@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from services.api.app import create_api
-from services.process import free_port
+from services.ops.process import free_port
 from services.settings import Settings
 from tests.integration.api.data import NOW, ServedApi, auth
 

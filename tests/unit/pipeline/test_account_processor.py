@@ -10,13 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consumers.account_processor import AccountProcessor
-from consumers.account_step import StepOutput, stored_from_dict
-from consumers.clock import EventClock
 from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.replay import event_clock, fold_accounts, replay
 from consumers.domain.state import state_to_dict
-from consumers.kam_queue import KamQueueBook
+from consumers.pipeline.account_processor import AccountProcessor
+from consumers.pipeline.clock import EventClock
+from consumers.pipeline.kam_queue import KamQueueBook
+from consumers.pipeline.step import StepOutput, stored_from_dict
 from schemas import validate_event
 from schemas.events import BaseEvent
 from tests.support.histories import portfolio_history
@@ -181,7 +181,7 @@ def test_outputs_carry_the_evaluation_time(account: str) -> None:
 
 
 def test_reused_encoding_equals_a_fresh_encoding() -> None:
-    from consumers.account_step import step, stored_to_dict
+    from consumers.pipeline.step import step, stored_to_dict
 
     events = [e for e in HISTORY if e.account_id == "acct-03"]
     before = step(None, "acct-03", events[:30], events[29].occurred_at).stored

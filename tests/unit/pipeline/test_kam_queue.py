@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from consumers.kam_queue import KamQueueBook, kam_of_line, line_key
+from consumers.pipeline.kam_queue import KamQueueBook, kam_of_line, line_key
 from schemas.internal import QueueEntry
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)

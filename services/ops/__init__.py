@@ -1,0 +1,1 @@
+"""Running and watching keypulse: the ``keypulse up`` supervisor, consumer lag, the benchmark."""
