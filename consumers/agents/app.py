@@ -27,7 +27,6 @@ Faust settings keypulse relies on, and why:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import faust
@@ -38,16 +37,11 @@ from consumers.agents.metrics import WorkerMetrics
 from consumers.agents.patches.fetch_rewind import install as rewind_undelivered_fetches
 from consumers.agents.patches.flow_resume import keep_current_generation_on_resume
 from consumers.agents.patches.tansu_fetch import shorten_fetch_wait
-from consumers.domain.policy import DEFAULT_POLICY, Policy, load_policy
+from consumers.agents.policy_file import load_worker_policy
 from services.broker.clients import faust_broker_config
 from services.settings import Settings
 
 WORKER_APP_ID = "keypulse-worker"
-
-
-def load_worker_policy(path: Path | None) -> Policy:
-    """The scoring policy: the TOML file if configured, else the defaults."""
-    return load_policy(path) if path is not None else DEFAULT_POLICY
 
 
 def create_app(settings: Settings) -> faust.App:

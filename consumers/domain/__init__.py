@@ -27,7 +27,7 @@ from consumers.domain.apply import apply, apply_all, fold_events
 from consumers.domain.due import next_due
 from consumers.domain.errors import DomainError, PolicyError, StateFormatError
 from consumers.domain.evaluate import Health, evaluate, snapshot_changed, to_snapshot
-from consumers.domain.policy import DEFAULT_POLICY, Policy, load_policy, policy_from_mapping
+from consumers.domain.policy import DEFAULT_POLICY, Policy, policy_from_mapping
 from consumers.domain.priority import QueueItem, account_priority, next_action, rank_queue
 from consumers.domain.replay import AccountView, event_clock, fold_accounts, replay
 from consumers.domain.rules import Condition
@@ -61,7 +61,6 @@ __all__ = [
     "fold_accounts",
     "fold_events",
     "from_record",
-    "load_policy",
     "next_action",
     "next_due",
     "open_alerts_for",

@@ -1,16 +1,16 @@
 """The scoring policy: every weight, cadence and threshold the engine uses.
 
 Defaults live in code (:data:`DEFAULT_POLICY`) so that the engine works with no
-file at all; a TOML file only overrides what it names. docs/scoring.md explains
-each default and why it was chosen.
+file at all; :func:`policy_from_mapping` overlays a parsed document (the
+worker reads ``KEYPULSE_POLICY_FILE`` as TOML: consumers/agents/policy_file.py),
+changing only what it names. docs/scoring.md explains each default and why
+it was chosen.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 from consumers.domain.errors import PolicyError
@@ -168,7 +168,7 @@ class PriorityPolicy:
 
 @dataclass(frozen=True)
 class Policy:
-    """The whole scoring policy; build with :func:`load_policy` or use :data:`DEFAULT_POLICY`."""
+    """The whole scoring policy: :data:`DEFAULT_POLICY`, or one from :func:`policy_from_mapping`."""
 
     warmth: WarmthPolicy = field(default_factory=WarmthPolicy)
     weights: WeightsPolicy = field(default_factory=WeightsPolicy)
@@ -219,20 +219,8 @@ _KEYED_TABLES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Read a policy TOML file; keys it leaves out keep their defaults."""
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise PolicyError(f"cannot read policy file {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"policy file {path} is not valid TOML: {exc}") from exc
-    return policy_from_mapping(data)
-
-
 def policy_from_mapping(data: Mapping[str, Any], base: Policy = DEFAULT_POLICY) -> Policy:
-    """Overlay a parsed TOML document on ``base``, checking every key and value."""
+    """Overlay a parsed policy document (e.g. TOML) on ``base``, checking every key and value."""
     top: dict[str, Any] = {}
     top_fields = {f.name for f in fields(Policy)}
     for key, value in data.items():

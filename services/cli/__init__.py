@@ -1,32 +1,37 @@
-"""The ``keypulse`` command line.
+"""The ``keypulse`` command line: one module per command, dispatched from here.
 
 keypulse up [--no-demo]     the whole stack on one machine
 keypulse broker             the embedded Kafka-compatible broker only
 keypulse worker             the stream worker only
+keypulse sink               the read-model sink only (output topics → SQL)
 keypulse api                the HTTP API only
 keypulse lag [--watch]      consumer lag, lag seconds, status of keypulse's groups
+keypulse bench              throughput and latency on a private embedded broker
 keypulse simulate           the demo simulator (live, or --to-file FILE)
 keypulse publish FILE       import a JSONL history file
-keypulse sink               the read-model sink only (output topics → SQL)
-keypulse bench              throughput and latency on a private embedded broker
+
+Each command module has ``NAME``, ``add_parser(subcommands)`` and
+``run(settings, args) -> exit status``. Exit statuses: 0 done, 1 a
+:class:`~services.errors.KeypulseError` (said on stderr), 2 invalid
+configuration or options, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from collections.abc import Sequence
-from types import FrameType
+from types import ModuleType
 
 from pydantic import ValidationError
 
+from services.cli import api, bench, broker, lag, publish, simulate, sink, up, worker
+from services.cli.common import ENV_HELP
 from services.errors import KeypulseError
 from services.settings import Settings
 
-_ENV_HELP = (
-    "Configuration comes from KEYPULSE_* environment variables (see README, 'Configuration')."
-)
+#: Every command, in the order ``keypulse --help`` lists them.
+COMMANDS: tuple[ModuleType, ...] = (up, broker, worker, sink, api, lag, bench, simulate, publish)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,285 +39,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="keypulse",
         description="keypulse: explainable key-account health, relationship alerts and "
         "KAM work queues, within a second of the event.",
-        epilog=_ENV_HELP,
+        epilog=ENV_HELP,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    up = sub.add_parser(
-        "up",
-        help="run everything on this machine (broker, worker, sink, API, demo)",
-        description="Start the embedded broker (unless KEYPULSE_BROKER names a cluster), the "
-        "stream worker, the read-model sink and the API as supervised child processes, "
-        "print the URLs and tokens, and stop everything cleanly on Ctrl-C or SIGTERM. "
-        "If a child dies, its last log lines are shown and keypulse up exits with status 1.",
-        epilog=_ENV_HELP,
-    )
-    up.add_argument("--no-demo", action="store_true", help="do not start the demo simulator")
-    up.add_argument(
-        "--verbose", action="store_true", help="echo every log line of every child process"
-    )
-
-    broker = sub.add_parser(
-        "broker",
-        help="run only the embedded Kafka-compatible broker (Tansu) in the foreground",
-        description="Run the embedded Tansu broker on 127.0.0.1:KEYPULSE_EMBEDDED_BROKER_PORT "
-        "(memory only: everything is gone when it stops), create the contract topics, and "
-        "run until Ctrl-C or SIGTERM.",
-        epilog=_ENV_HELP,
-    )
-    broker.add_argument("--port", type=int, help="listen port (default: 19092)")
-
-    sub.add_parser(
-        "worker",
-        help="run only the stream worker (Faust)",
-        description="Consume the input topics, keep per-account state, publish health and "
-        "alerts. Connects to KEYPULSE_BROKER, or to the embedded broker started by "
-        "'keypulse broker'.",
-        epilog=_ENV_HELP,
-    )
-    sub.add_parser(
-        "sink",
-        help="run only the read-model sink (output topics → SQL database)",
-        description="Copy account-health, alerts, account profiles and KAM queues from Kafka "
-        "into the SQL read models at KEYPULSE_DATABASE_URL (default: a SQLite file in "
-        "KEYPULSE_DATA_DIR); creates or upgrades the schema first.",
-        epilog=_ENV_HELP,
-    )
-    sub.add_parser(
-        "api",
-        help="run only the HTTP API",
-        description="Serve the HTTP API on KEYPULSE_API_HOST:KEYPULSE_API_PORT "
-        "(default 127.0.0.1:8000).",
-        epilog=_ENV_HELP,
-    )
-    lag = sub.add_parser(
-        "lag",
-        help="show consumer lag, lag in seconds and status per group and partition",
-        description="Committed offset, log-end offset and lag for every partition of "
-        "keypulse's consumer groups (ids starting with KEYPULSE_TOPIC_PREFIX + 'keypulse'), "
-        "like kafka-consumer-groups --describe, plus LAG-SECONDS (how old the oldest unread "
-        "record is, interpolated from log-end offsets sampled over time, as "
-        "kafka-lag-exporter does) and STATUS (Burrow's rules over a sliding window of "
-        "commits: OK, WARN, STOP, STALL, REWIND; a group shows its worst partition, with "
-        "STOP/STALL/REWIND as ERR). Both need several samples: a single run shows them only "
-        "where the lag is 0; use --watch.",
-        epilog=_ENV_HELP,
-    )
-    lag.add_argument(
-        "--json",
-        action="store_true",
-        help="print JSON (one object per sample, one line each with --watch)",
-    )
-    lag.add_argument(
-        "--watch",
-        action="store_true",
-        help="sample again every --interval seconds and reprint until Ctrl-C",
-    )
-    lag.add_argument(
-        "--interval",
-        type=float,
-        default=5.0,
-        metavar="S",
-        help="seconds between samples with --watch (default: 5; keep it above the "
-        "consumers' commit interval, Faust commits every 2.8 s)",
-    )
-    lag.add_argument(
-        "--count",
-        type=int,
-        metavar="N",
-        help="with --watch: stop after N samples instead of running until Ctrl-C",
-    )
-    bench = sub.add_parser(
-        "bench",
-        help="measure throughput and latency of the pipeline on a private embedded broker",
-        description="In one run: (a) raw aiokafka consume rate, (b) an empty Faust agent's "
-        "rate, (c) the full pipeline's rate from input topics to health and alerts, and (d) "
-        "p50/p99 latency from produce to alert at a steady rate. Prints a table, writes JSON.",
-        epilog=_ENV_HELP,
-    )
-    bench.add_argument("--events", type=int, default=20_000, help="backlog size (20000)")
-    bench.add_argument("--accounts", type=int, default=2_000, help="accounts (2000)")
-    bench.add_argument(
-        "--rate",
-        type=int,
-        action="append",
-        help="steady rate/s of a latency phase; repeat for several (default: 1000 and 250)",
-    )
-    bench.add_argument("--seconds", type=int, default=20, help="latency phase length (20)")
-    bench.add_argument(
-        "--out", default="bench-results.json", help="JSON output file (bench-results.json)"
-    )
-    _add_simulate(sub)
-    _add_publish(sub)
+    for command in COMMANDS:
+        command.add_parser(sub)
     return parser
-
-
-def _add_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    simulate = sub.add_parser(
-        "simulate",
-        help="publish a simulated key-account portfolio (demo), or write it to a file",
-        description="A realistic portfolio (about 40 key accounts, groups with subsidiaries, "
-        "3-8 stakeholders each, 5 KAMs) with the behaviours keypulse watches for: a decision "
-        "maker going silent, a champion leaving in a reorganisation, a new decision maker, a "
-        "P1 escalation, an order gap, a handover. Live: the history ends at the wall clock; "
-        "all but the last --live-days are published at once, those are played at --speed "
-        "simulated days per real second until simulated time meets the wall clock, then "
-        "--follow-days more go on at the wall clock's pace. --to-file writes the history as "
-        "JSONL instead (identical for the same --seed, --days and --end).",
-        epilog=_ENV_HELP,
-    )
-    simulate.add_argument("--seed", type=int, default=7, help="portfolio and history seed (7)")
-    simulate.add_argument("--days", type=float, default=180.0, help="days of history (180)")
-    simulate.add_argument(
-        "--speed",
-        type=float,
-        default=1.0,
-        help="simulated days per real second while catching up (1)",
-    )
-    simulate.add_argument(
-        "--live-days",
-        type=float,
-        default=10.0,
-        help="the last days of the history that are played at --speed rather than at once (10)",
-    )
-    simulate.add_argument(
-        "--follow-days",
-        type=float,
-        default=0.0,
-        help="after catching up, go on for this many days at the wall clock's pace (0)",
-    )
-    simulate.add_argument(
-        "--to-file", metavar="FILE", help="write the history as JSONL instead of publishing"
-    )
-    simulate.add_argument(
-        "--end",
-        metavar="TIMESTAMP",
-        help="with --to-file: when the history ends, RFC 3339 (default: today 00:00 UTC)",
-    )
-
-
-def _add_publish(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    publish = sub.add_parser(
-        "publish",
-        help="import a JSONL file of input events (one event per line)",
-        description="Validate every line of FILE (JSON, the event contract, and with the wall "
-        "clock no occurred_at more than 24 h ahead) and report bad lines with their numbers. "
-        "If any line is bad, nothing is published unless --skip-invalid is given. Events go "
-        "to their topics keyed by account_id; a summary per topic follows.",
-        epilog=_ENV_HELP,
-    )
-    publish.add_argument("file", metavar="FILE", help="JSONL file, one event object per line")
-    publish.add_argument(
-        "--skip-invalid",
-        action="store_true",
-        help="publish the valid lines and skip the invalid ones",
-    )
-
-
-def _run_simulate(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import datetime
-    from pathlib import Path
-
-    from services.feeds.simulator.history import default_anchor
-    from services.feeds.simulator.run import LiveOptions, run_live, write_history
-
-    if args.to_file:
-        try:
-            anchor = datetime.fromisoformat(args.end) if args.end else default_anchor()
-        except ValueError:
-            print(f"keypulse simulate: --end {args.end!r} is not an RFC 3339 time", file=sys.stderr)
-            return 2
-        if anchor.tzinfo is None or args.days <= 0:
-            print(
-                "keypulse simulate: --end needs an offset and --days must be > 0", file=sys.stderr
-            )
-            return 2
-        count = write_history(Path(args.to_file), args.seed, args.days, anchor)
-        print(
-            f"wrote {count} events ({args.days:g} days to {anchor.isoformat()}) to {args.to_file}"
-        )
-        return 0
-    options = LiveOptions(args.seed, args.days, args.live_days, args.speed, args.follow_days)
-    try:
-        options.check()
-    except ValueError as exc:
-        print(f"keypulse simulate: {exc}", file=sys.stderr)
-        return 2
-    import threading
-
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()  # finish the current send, flush, and say how far it got
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    run_live(settings, options, stop=stop)
-    return 0
-
-
-def _exit_on_sigterm() -> None:
-    """Turn SIGTERM into KeyboardInterrupt so foreground commands stop cleanly."""
-
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
-
-
-def _run_broker(settings: Settings) -> int:
-    from services.broker.embedded import EmbeddedBroker
-
-    _exit_on_sigterm()
-    broker = EmbeddedBroker(settings)
-    try:
-        broker.start()
-        print(
-            f"embedded broker ready on {broker.bootstrap_servers} "
-            f"(topics: {', '.join(s.name for s in settings.topics.all_specs())})",
-            flush=True,
-        )
-        return broker.wait()
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        broker.stop()
-
-
-def _run_lag(
-    settings: Settings, as_json: bool, watch: bool, interval: float, count: int | None
-) -> int:
-    import time
-
-    from services.ops.lag import KafkaOffsetReader, LagMonitor, format_json, format_table
-
-    if interval <= 0 or (count is not None and count < 1):
-        print("keypulse lag: --interval must be > 0 and --count >= 1", file=sys.stderr)
-        return 2
-    _exit_on_sigterm()
-    clear = watch and not as_json and sys.stdout.isatty()
-    try:
-        with KafkaOffsetReader(settings) as reader:
-            monitor = LagMonitor(reader)
-            while True:
-                groups = monitor.sample()
-                now = time.time()
-                if as_json:
-                    print(format_json(groups, now, monitor.samples_taken), flush=True)
-                else:
-                    if clear:
-                        print("\x1b[2J\x1b[H", end="")
-                    if watch:
-                        stamp = time.strftime("%H:%M:%S", time.localtime(now))
-                        print(f"{stamp}  sample {monitor.samples_taken}, every {interval:g} s")
-                    print(format_table(groups), flush=True)
-                if not watch or (count is not None and monitor.samples_taken >= count):
-                    return 0
-                if not clear and not as_json:
-                    print(flush=True)  # a blank line between tables; JSON stays one per line
-                time.sleep(interval)
-    except KeyboardInterrupt:
-        return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -324,56 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"keypulse: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
+    command = next(c for c in COMMANDS if args.command == c.NAME)
     try:
-        if args.command == "up":
-            from services.ops.supervisor import up
-
-            return up(settings, demo=not args.no_demo, verbose=args.verbose)
-        if args.command == "broker":
-            return _run_broker(settings)
-        if args.command == "worker":
-            from consumers.agents.worker import run_worker
-
-            run_worker(settings)
-            return 0
-        if args.command == "sink":
-            from services.read_models.sink import run_sink
-
-            run_sink(settings)
-            return 0
-        if args.command == "api":
-            from services.api.app import run_api
-
-            run_api(settings)
-            return 0
-        if args.command == "lag":
-            return _run_lag(settings, args.json, args.watch, args.interval, args.count)
-        if args.command == "bench":
-            from pathlib import Path
-
-            from services.ops.bench.run import format_result, run_bench
-
-            rates = args.rate or [1_000, 250]
-            result = run_bench(args.events, args.accounts, rates, args.seconds, Path(args.out))
-            print(format_result(result))
-            return 0
-        if args.command == "simulate":
-            return _run_simulate(settings, args)
-        if args.command == "publish":
-            from pathlib import Path
-
-            from services.feeds.publish_file import publish_file
-
-            return publish_file(
-                settings,
-                Path(args.file),
-                skip_invalid=args.skip_invalid,
-                out=sys.stdout,
-                err=sys.stderr,
-            )
+        status: int = command.run(settings, args)
     except KeypulseError as exc:
         print(f"keypulse {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
-    return 2
+    return status

@@ -69,7 +69,7 @@ def test_a_realistic_account_stays_small_in_the_changelog() -> None:
 def test_the_domain_imports_no_framework_or_database() -> None:
     forbidden = {"faust", "sqlalchemy", "fastapi", "aiokafka", "kafka", "mode"}
     package = Path(consumers.domain.__file__).parent
-    for source in package.glob("*.py"):
+    for source in package.rglob("*.py"):
         tree = ast.parse(source.read_text())
         for node in ast.walk(tree):
             names = []
@@ -85,7 +85,10 @@ def test_importing_the_domain_loads_no_framework_or_database_even_indirectly() -
     """The AST check above sees only the domain's own imports; this one what they pull in."""
     forbidden = ("faust", "sqlalchemy", "fastapi", "starlette", "aiokafka", "kafka", "mode")
     package = Path(consumers.domain.__file__).parent
-    modules = sorted(f"consumers.domain.{p.stem}" for p in package.glob("*.py"))
+    modules = sorted(
+        ".".join(("consumers", *p.relative_to(package.parent).with_suffix("").parts))
+        for p in package.rglob("*.py")
+    )
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
@@ -97,3 +100,21 @@ def test_importing_the_domain_loads_no_framework_or_database_even_indirectly() -
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "", f"importing the domain loads {out.stdout.strip()}"
+
+
+def test_the_domain_reads_no_file_clock_or_randomness_and_prints_nothing() -> None:
+    """Pure means no I/O at all: the time is always a parameter, output is a return value."""
+    calls = {"print", "open", "input", "exec", "eval", "breakpoint"}
+    clock = {"now", "utcnow", "today", "fromtimestamp", "time", "monotonic", "perf_counter"}
+    package = Path(consumers.domain.__file__).parent
+    for source in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            if isinstance(node.func, ast.Name):
+                assert node.func.id not in calls, (
+                    f"{source.name}:{node.lineno} calls {node.func.id}"
+                )
+            if isinstance(node.func, ast.Attribute):
+                what = f"{source.name}:{node.lineno} reads the clock ({node.func.attr})"
+                assert node.func.attr not in clock, what
