@@ -22,7 +22,7 @@ from consumers.agents.lanes import send_in_lanes
 from consumers.agents.outputs import Outputs
 from consumers.pipeline.kam_queue import KamQueueBook, kam_of_line
 from consumers.pipeline.partitioning import partition_for
-from schemas.internal import QueueEntry
+from schemas.internal import QueueLine
 from schemas.topics import InternalTopic
 from services.settings import Settings
 
@@ -37,7 +37,7 @@ PUBLISH_SECONDS = 1.0
 def register_kam_stage(app: faust.App, settings: Settings) -> None:
     """Attach the KAM queue agent and its publishing timer to ``app``."""
     outputs = Outputs(app, settings)
-    topic_name = settings.topics.name(InternalTopic.QUEUE_ENTRIES)
+    topic_name = settings.topics.name(InternalTopic.QUEUE_LINES)
     partitions = settings.topic_partitions
     source = app.topic(topic_name, key_type=bytes, value_type=bytes, value_serializer="raw")
     # Lines are partitioned by their KAM: the partition of the queue entries.
@@ -59,7 +59,7 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
         entries = []
         for event in events:
             try:
-                entries.append(QueueEntry.model_validate_json(event.message.value or b""))
+                entries.append(QueueLine.model_validate_json(event.message.value or b""))
             except ValueError as exc:  # our own topic: a bug, not bad upstream input
                 log.error("skipping unreadable queue entry at %s: %s", event.message.tp, exc)
         book.apply(entries)

@@ -31,7 +31,7 @@ from consumers.domain.state import (
     ReorgStep,
     Restructure,
     Span,
-    Stakeholder,
+    StakeholderState,
     Ticket,
     TicketFacts,
     Touchpoint,
@@ -139,7 +139,7 @@ def _fold(state: AccountState, event: BaseEvent, at: datetime) -> AccountState:
     if isinstance(event, StakeholderJoined):
         step = ReorgStep(at, eid, "joined", event.role)
 
-        def joined(s: Stakeholder) -> Stakeholder:
+        def joined(s: StakeholderState) -> StakeholderState:
             s = replace(
                 s,
                 role=newer(s.role, Reg(str(event.role), at, eid)),
@@ -168,7 +168,7 @@ def _fold(state: AccountState, event: BaseEvent, at: datetime) -> AccountState:
     if isinstance(event, RoleChanged):
         step = ReorgStep(at, eid, "role_changed", event.new_role)
 
-        def changed(s: Stakeholder) -> Stakeholder:
+        def changed(s: StakeholderState) -> StakeholderState:
             s = replace(
                 s,
                 role=newer(s.role, Reg(str(event.new_role), at, eid)),
@@ -238,9 +238,12 @@ def _widen(span: Span | None, at: datetime) -> Span:
 
 
 def _person(
-    state: AccountState, sid: str, at: datetime, change: Callable[[Stakeholder], Stakeholder]
+    state: AccountState,
+    sid: str,
+    at: datetime,
+    change: Callable[[StakeholderState], StakeholderState],
 ) -> AccountState:
-    current = state.stakeholders.get(sid) or Stakeholder(stakeholder_id=sid, known_since=at)
+    current = state.stakeholders.get(sid) or StakeholderState(stakeholder_id=sid, known_since=at)
     if at < current.known_since:
         current = replace(current, known_since=at)
     return replace(state, stakeholders={**state.stakeholders, sid: change(current)})

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from consumers.domain.errors import PolicyError
-
-ROLES = ("decision_maker", "champion", "influencer", "user", "blocker")
-CHANNELS = ("meeting", "visit", "call", "video", "email", "event", "message")
-SEVERITIES = ("P1", "P2", "P3", "P4")
-TIERS = ("strategic", "key", "standard")
+from schemas.vocabulary import (
+    ALERT_SEVERITIES,
+    CHANNELS,
+    STAKEHOLDER_ROLES,
+    TICKET_SEVERITIES,
+    TIERS,
+)
 
 #: Retention limits of the account state (see consumers.domain.state). The
 #: scoring windows of a policy must fit inside them, so they are checked here.
@@ -27,30 +29,24 @@ RETAIN_TICKETS_DAYS = 180
 RETAIN_REORGS_DAYS = 180
 
 
+#: The default contact cadence per role, in days (also the default warmth half-life).
+_CADENCE_DAYS = {
+    "decision_maker": 30.0,
+    "champion": 21.0,
+    "influencer": 45.0,
+    "user": 60.0,
+    "blocker": 90.0,
+}
+
+
 @dataclass(frozen=True)
 class WarmthPolicy:
     """How stakeholder warmth (0–1) is derived from touchpoints."""
 
     # Days after which a touchpoint counts half; equal to the role's contact cadence.
-    half_life_days: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "decision_maker": 30.0,
-            "champion": 21.0,
-            "influencer": 45.0,
-            "user": 60.0,
-            "blocker": 90.0,
-        }
-    )
+    half_life_days: Mapping[str, float] = field(default_factory=lambda: dict(_CADENCE_DAYS))
     # Days between contacts a KAM should keep with each role.
-    cadence_days: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "decision_maker": 30.0,
-            "champion": 21.0,
-            "influencer": 45.0,
-            "user": 60.0,
-            "blocker": 90.0,
-        }
-    )
+    cadence_days: Mapping[str, float] = field(default_factory=lambda: dict(_CADENCE_DAYS))
     channel_weight: Mapping[str, float] = field(
         default_factory=lambda: {
             "meeting": 1.0,
@@ -210,12 +206,12 @@ _SECTIONS = {
 }
 
 _KEYED_TABLES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("warmth", "half_life_days"): ROLES,
-    ("warmth", "cadence_days"): ROLES,
+    ("warmth", "half_life_days"): STAKEHOLDER_ROLES,
+    ("warmth", "cadence_days"): STAKEHOLDER_ROLES,
     ("warmth", "channel_weight"): CHANNELS,
-    ("support", "severity_points"): SEVERITIES,
+    ("support", "severity_points"): TICKET_SEVERITIES,
     ("priority", "tier_value"): TIERS,
-    ("priority", "severity_urgency"): ("critical", "warning", "info"),
+    ("priority", "severity_urgency"): tuple(reversed(ALERT_SEVERITIES)),
 }
 
 
@@ -278,7 +274,7 @@ def _number(name: str, value: Any) -> float:
 
 def _check(policy: Policy) -> None:
     """Reject policies the engine cannot honour (windows beyond retention, zero half-lives)."""
-    for role in ROLES:
+    for role in STAKEHOLDER_ROLES:
         if policy.warmth.half_life_days[role] <= 0 or policy.warmth.cadence_days[role] <= 0:
             raise PolicyError(f"warmth half-life and cadence for {role} must be positive")
     if not 0 < policy.warmth.warm_threshold < 1:

@@ -16,15 +16,10 @@ from typing import Any
 
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.pipeline.clock import Clock
+from consumers.pipeline.codecs.stored import stored_from_dict, stored_to_dict
 from consumers.pipeline.due_index import DueIndex
-from consumers.pipeline.step import (
-    StepOutput,
-    StoredAccount,
-    step,
-    stored_from_dict,
-    stored_to_dict,
-    unsent_outputs,
-)
+from consumers.pipeline.step import StepOutput, step, unsent_outputs
+from consumers.pipeline.stored import StoredAccount
 from schemas.events import BaseEvent
 
 log = logging.getLogger(__name__)

@@ -12,16 +12,16 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
-from schemas.internal import KamQueue, QueueEntry, QueueItemRecord
+from schemas.internal import KamQueue, QueueItem, QueueLine
 
 
-def rank(kam_id: str, entries: Mapping[str, QueueEntry], as_of: datetime) -> KamQueue:
+def rank(kam_id: str, entries: Mapping[str, QueueLine], as_of: datetime) -> KamQueue:
     """The ranked queue of one KAM as of the newest entry that shaped it."""
     ordered = sorted(entries.values(), key=lambda e: (-e.priority, e.account_id))
     return KamQueue(
         kam_id=kam_id,
         items=[
-            QueueItemRecord(
+            QueueItem(
                 rank=i,
                 account_id=e.account_id,
                 priority=e.priority,
@@ -60,11 +60,11 @@ class KamQueueBook:
 
     def __init__(self, store: MutableMapping[str, Any]) -> None:
         self.store = store
-        self.lines: dict[str, dict[str, QueueEntry]] = {}
+        self.lines: dict[str, dict[str, QueueLine]] = {}
         self.as_of: dict[str, datetime] = {}
         self._dirty: set[str] = set()
 
-    def apply(self, entries: Iterable[QueueEntry]) -> None:
+    def apply(self, entries: Iterable[QueueLine]) -> None:
         """Take queue lines (newest ``as_of`` per line wins; ``present=False`` removes)."""
         for entry in entries:
             lines = self.lines.setdefault(entry.kam_id, {})
@@ -93,7 +93,7 @@ class KamQueueBook:
         self.as_of.clear()
         for key, raw in list(self.store.items()):
             if raw and owns(kam_of_line(key)):
-                entry = QueueEntry.model_validate(raw)
+                entry = QueueLine.model_validate(raw)
                 self.lines.setdefault(entry.kam_id, {})[entry.account_id] = entry
                 previous = self.as_of.get(entry.kam_id)
                 self.as_of[entry.kam_id] = max(previous, entry.as_of) if previous else entry.as_of

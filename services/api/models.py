@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from schemas.internal import QueueItemRecord, StakeholderRecord
+from schemas.internal import QueueItem, StakeholderRecord
 from schemas.outputs import HealthSnapshot
 
 _T = "2026-03-02T09:30:00Z"
@@ -131,10 +131,6 @@ class Stakeholder(StakeholderRecord):
             ]
         }
     )
-
-
-class QueueItem(QueueItemRecord):
-    """One ranked line of a KAM's queue."""
 
 
 class Queue(BaseModel):

@@ -35,7 +35,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from schemas.events import BaseEvent, StakeholderRole
+from schemas.events import BaseEvent
+from schemas.vocabulary import StakeholderRole
 from services.feeds.simulator.portfolio import AccountPlan, Person, Portfolio, build_portfolio
 from services.feeds.upstream.accounts import AccountRecord, account_upserted
 from services.feeds.upstream.crm import ActivityKind, CrmActivity, CrmContact, contact_logged

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from schemas.events import StakeholderRole, Tier
+from schemas.vocabulary import StakeholderRole, Tier
 
 #: The behaviours an account can show (besides the routine every account has).
 #: Each maps to the alert(s) it is meant to raise; see history.py for the timing.

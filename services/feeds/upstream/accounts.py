@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.events import AccountUpserted, Tier
+from schemas.events import AccountUpserted
+from schemas.vocabulary import Tier
 from services.feeds.upstream import stamp
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from schemas.events import Channel, ContactLogged, StakeholderRole, StakeholderUpserted
+from schemas.events import ContactLogged, StakeholderUpserted
+from schemas.vocabulary import Channel, StakeholderRole
 from services.feeds.upstream import stamp
 
 #: Buying-center roles as CRMs name them → contract roles. The contract's own

@@ -12,16 +12,16 @@ from typing import Literal
 
 from schemas.events import (
     BaseEvent,
-    Severity,
     TicketEscalated,
     TicketOpened,
     TicketReopened,
     TicketResolved,
 )
+from schemas.vocabulary import TicketSeverity
 from services.feeds.upstream import stamp
 
 Priority = Literal["urgent", "high", "normal", "low"]
-PRIORITY_SEVERITY: dict[Priority, Severity] = {
+PRIORITY_SEVERITY: dict[Priority, TicketSeverity] = {
     "urgent": "P1",
     "high": "P2",
     "normal": "P3",

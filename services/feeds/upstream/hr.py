@@ -16,9 +16,9 @@ from schemas.events import (
     RoleChanged,
     StakeholderJoined,
     StakeholderLeft,
-    StakeholderRole,
     UnitRestructured,
 )
+from schemas.vocabulary import StakeholderRole
 
 PersonChangeKind = Literal["left", "joined", "role_changed"]
 

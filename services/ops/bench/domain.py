@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from consumers.domain.apply import apply, fold_events
 from consumers.domain.due import next_due
 from consumers.domain.evaluate import evaluate
-from consumers.domain.state import AccountState, empty_state, state_to_dict
+from consumers.domain.state import AccountState, empty_state
+from consumers.pipeline.codecs.state import state_to_dict
 from schemas.events import (
     AccountUpserted,
     BaseEvent,

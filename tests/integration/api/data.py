@@ -11,7 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from schemas.internal import AccountProfile, KamQueue, QueueItemRecord, StakeholderRecord
+from schemas.internal import AccountProfile, KamQueue, QueueItem, StakeholderRecord
 from schemas.outputs import AlertRecord, HealthSnapshot
 from services.ops.process import free_port
 from services.read_models import (
@@ -179,7 +179,7 @@ def seed(engine: Engine) -> None:
                 kam_id="k1",
                 as_of=at(48),
                 items=[
-                    QueueItemRecord(
+                    QueueItem(
                         rank=1,
                         account_id="a1",
                         priority=87.5,
@@ -196,7 +196,7 @@ def seed(engine: Engine) -> None:
                 kam_id="k2",
                 as_of=at(0),
                 items=[
-                    QueueItemRecord(
+                    QueueItem(
                         rank=1,
                         account_id="a2",
                         priority=10.0,

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from schemas.internal import AccountProfile, KamQueue, QueueItemRecord, StakeholderRecord
+from schemas.internal import AccountProfile, KamQueue, QueueItem, StakeholderRecord
 from schemas.outputs import AlertRecord, HealthSnapshot
 from services.read_models.schema import DATA_TABLES
 from services.read_models.store import ReadModelRecord
@@ -121,7 +121,7 @@ def profile(
 def queue(kam_id: str, hours: float, account_ids: list[str]) -> KamQueue:
     """A KAM queue ranking ``account_ids`` in order."""
     items = [
-        QueueItemRecord(
+        QueueItem(
             rank=i + 1,
             account_id=a,
             priority=100.0 - 10 * i,

@@ -17,8 +17,8 @@ from consumers.domain.alerts import from_record, open_alerts_for, to_record
 from consumers.domain.apply import apply, fold_events
 from consumers.domain.evaluate import evaluate, snapshot_changed, to_snapshot
 from consumers.domain.policy import DEFAULT_POLICY
-from consumers.domain.state import state_from_dict, state_to_dict
 from consumers.domain.warmth import stakeholder_views
+from consumers.pipeline.codecs.state import state_from_dict, state_to_dict
 from services.ops.bench.domain import _Ids, realistic_account, state_bytes
 
 pytestmark = pytest.mark.unit
