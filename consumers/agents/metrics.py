@@ -9,7 +9,7 @@ directly, which is what a multi-replica deployment should do.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -88,10 +88,6 @@ class WorkerMetrics:
 
     def _freshness(self) -> float:
         return 0.0 if self._newest is None else max(0.0, time.time() - self._newest)
-
-    def newest_event_time(self) -> datetime | None:
-        """The newest processed occurred_at, if any."""
-        return None if self._newest is None else datetime.fromtimestamp(self._newest, UTC)
 
     def exposition(self) -> bytes:
         """The registry in Prometheus text format."""

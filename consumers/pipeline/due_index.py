@@ -41,12 +41,6 @@ class DueIndex:
                 due.append(account_id)
         return due
 
-    def next_at(self) -> datetime | None:
-        """The earliest due time, if any."""
-        while self._heap and self._due.get(self._heap[0][1]) != self._heap[0][0]:
-            heapq.heappop(self._heap)
-        return self._heap[0][0] if self._heap else None
-
     def clear(self) -> None:
         """Forget everything (before a rebuild after a rebalance)."""
         self._heap.clear()

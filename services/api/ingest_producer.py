@@ -25,8 +25,12 @@ from services.settings import Settings
 log = logging.getLogger(__name__)
 
 
-class EventPublisher:
-    """A lazily built, thread-safe kafka-python producer for ``POST /v1/events``."""
+class IngestProducer:
+    """A lazily built, thread-safe kafka-python producer for ``POST /v1/events``.
+
+    Unlike :class:`services.feeds.publisher.EventPublisher` it sends items the route
+    has already validated, as sent, and waits for every acknowledgement.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -57,35 +57,6 @@ def consumer_config(
     return config
 
 
-def aiokafka_consumer_config(settings: Settings, group_id: str | None) -> dict[str, Any]:
-    """aiokafka ``AIOKafkaConsumer`` keyword arguments."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.bootstrap_servers,
-        "group_id": group_id,
-        "auto_offset_reset": "earliest",
-        "enable_auto_commit": False,
-    }
-    if settings.tansu_workarounds:
-        config["rebalance_timeout_ms"] = TANSU_REBALANCE_TIMEOUT_MS
-        config["session_timeout_ms"] = TANSU_SESSION_TIMEOUT_MS
-        config["heartbeat_interval_ms"] = TANSU_HEARTBEAT_INTERVAL_MS
-    return config
-
-
-def aiokafka_producer_config(settings: Settings) -> dict[str, Any]:
-    """aiokafka ``AIOKafkaProducer`` keyword arguments."""
-    config: dict[str, Any] = {
-        "bootstrap_servers": settings.bootstrap_servers,
-        "acks": "all",
-        "linger_ms": 0,
-    }
-    if settings.tansu_workarounds:
-        # The first record always fits an empty batch; a 1-byte limit closes
-        # the batch after it, so every record travels alone.
-        config["max_batch_size"] = 1
-    return config
-
-
 def faust_broker_config(settings: Settings) -> dict[str, Any]:
     """Faust ``App`` settings for the broker connection (see consumers/)."""
     config: dict[str, Any] = {

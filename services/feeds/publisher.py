@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any
@@ -150,15 +150,6 @@ class EventPublisher:
         topic = self.topics.for_event_type(type(typed).model_fields["type"].default)
         self._send(topic, typed.account_id, payload)
         return topic
-
-    def publish_all(self, events: Iterable[BaseEvent | Mapping[str, Any]]) -> int:
-        """Publish several events and flush; returns how many were sent."""
-        count = 0
-        for event in events:
-            self.publish(event)
-            count += 1
-        self.flush()
-        return count
 
     def _send(self, topic: str, key: str, payload: Mapping[str, Any]) -> None:
         from kafka.errors import KafkaError

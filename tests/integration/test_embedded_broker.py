@@ -14,8 +14,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.broker.clients import (
-    aiokafka_consumer_config,
-    aiokafka_producer_config,
     consumer_config,
     producer_config,
 )
@@ -23,6 +21,10 @@ from services.broker.embedded import EmbeddedBroker
 from services.errors import EmbeddedBrokerError
 from services.ops.process import free_port
 from services.settings import Settings
+from tests.support.aiokafka_clients import (
+    aiokafka_consumer_config,
+    aiokafka_producer_config,
+)
 from tests.support.processes import pids_mentioning
 from tests.support.waiting import wait_for
 

@@ -6,12 +6,14 @@ import pytest
 from pydantic import ValidationError
 
 from services.broker.clients import (
-    aiokafka_producer_config,
     consumer_config,
     faust_broker_config,
     producer_config,
 )
 from services.settings import Settings, env_variable_names
+from tests.support.aiokafka_clients import (
+    aiokafka_producer_config,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -130,5 +130,5 @@ async def post_events(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             content=IngestRejected(detail=problems).model_dump(mode="json"),
         )
-    await run_in_threadpool(request.app.state.publisher.publish, accepted)
+    await run_in_threadpool(request.app.state.ingest_producer.publish, accepted)
     return IngestAccepted(accepted=event_ids, count=len(event_ids))

@@ -9,95 +9,27 @@ so not even ``kill -9`` of ``keypulse up`` leaves a process behind.
 
 from __future__ import annotations
 
-import collections
 import os
-import secrets
 import signal
-import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
 from typing import IO
 
 from services.errors import ConfigurationError, KeypulseError
-from services.ops.process import port_is_free, spawn, terminate
+from services.ops.process import port_is_free
+from services.ops.supervisor.banner import banner
+from services.ops.supervisor.children import Child
+from services.ops.supervisor.tokens import demo_tokens
 from services.settings import Settings
-
-#: How many of a child's last log lines are shown when it dies.
-TAIL_LINES = 30
-_ATTENTION = (b"WARNING", b"ERROR", b"CRITICAL", b"Traceback", b"Error")
-
-
-@dataclass
-class Child:
-    """One supervised process, its log file and the tail of its output."""
-
-    name: str
-    argv: Sequence[str]
-    log_path: Path
-    echo_all: bool
-    #: A child that may end on its own with status 0 (the demo simulator).
-    may_finish: bool = False
-    proc: subprocess.Popen[bytes] | None = None
-    tail: collections.deque[str] = field(
-        default_factory=lambda: collections.deque(maxlen=TAIL_LINES)
-    )
-    _pump: threading.Thread | None = None
-
-    def start(self, env: Mapping[str, str], out: IO[str]) -> None:
-        """Start the process and a thread that copies its output to log, tail and console."""
-        self.proc = spawn(self.argv, env=env, stdout=subprocess.PIPE, own_session=True)
-        self._pump = threading.Thread(target=self._copy_output, args=(out,), daemon=True)
-        self._pump.start()
-
-    def _copy_output(self, out: IO[str]) -> None:
-        assert self.proc is not None
-        assert self.proc.stdout is not None
-        with self.log_path.open("ab") as log:
-            for raw in self.proc.stdout:
-                log.write(raw)
-                log.flush()
-                line = raw.decode("utf-8", "replace").rstrip()
-                self.tail.append(line)
-                if self.echo_all or any(word in raw for word in _ATTENTION):
-                    print(f"[{self.name}] {line}", file=out, flush=True)
-
-    def stop(self) -> None:
-        """SIGTERM, wait, SIGKILL if needed; then drain the output thread."""
-        if self.proc is not None:
-            terminate(self.proc, grace_seconds=8.0)
-        if self._pump is not None:
-            self._pump.join(timeout=2.0)
-
-    def exit_code(self) -> int | None:
-        """The exit code, or None while running."""
-        return None if self.proc is None else self.proc.poll()
 
 
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "services.cli", *args]
-
-
-def demo_tokens(kam_ids: Sequence[str] = ()) -> dict[str, dict[str, str]]:
-    """Random tokens for a local stack started without ``KEYPULSE_API_KEYS``.
-
-    admin, ops and ingest always; one ``kam`` token per id in ``kam_ids`` (the
-    demo portfolio's KAMs) so that each KAM's view can be tried.
-    """
-    tokens: dict[str, dict[str, str]] = {
-        secrets.token_urlsafe(24): {"role": "admin"},
-        secrets.token_urlsafe(24): {"role": "ops"},
-        secrets.token_urlsafe(24): {"role": "ingest"},
-    }
-    for kam_id in kam_ids:
-        tokens[secrets.token_urlsafe(24)] = {"role": "kam", "kam_id": kam_id}
-    return tokens
 
 
 class Supervisor:
@@ -263,33 +195,7 @@ class Supervisor:
         return f"http://{host}:{self.settings.api_port}"
 
     def _announce(self, tokens: dict[str, dict[str, str]] | None) -> None:
-        lines = [
-            "",
-            "keypulse is running",
-            f"  API:        {self.api_url}/v1   (OpenAPI docs: {self.api_url}/docs)",
-            f"  dashboard:  {self.api_url}/",
-            f"  broker:     {self.settings.bootstrap_servers}"
-            + (" (embedded Tansu, memory only)" if self.settings.uses_embedded_broker else ""),
-            f"  logs:       {self.log_dir}",
-        ]
-        if tokens:
-            lines.append("  tokens (Authorization: Bearer <token>), generated for this run:")
-            lines += [
-                f"    {p['role']:<6} {p.get('kam_id', ''):<11} {t}" for t, p in tokens.items()
-            ]
-        if not self.demo:
-            lines.append("  demo simulator: off (--no-demo)")
-        else:
-            from services.feeds.simulator.run import DEMO
-
-            lines.append(
-                f"  demo simulator: seed {DEMO.seed}, {DEMO.days:g} days of history; the last "
-                f"{DEMO.live_days:g} days play over ~{DEMO.catch_up_seconds:.0f} s, then it "
-                "follows the wall clock. Open the dashboard with an admin or kam token: "
-                "alerts and queues appear within a minute."
-            )
-        lines.append("Press Ctrl-C to stop.")
-        self._say("\n".join(lines))
+        self._say(banner(self.settings, self.api_url, self.log_dir, tokens, demo=self.demo))
 
     def _dead_child(self) -> Child | None:
         return next(
