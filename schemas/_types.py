@@ -1,4 +1,4 @@
-"""Field types shared by the input and output contracts (CONTRACT.md sections 2 and 3)."""
+"""Field types shared by the input and output contracts (docs/contract.md sections 2 and 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Input events: what upstream systems publish (CONTRACT.md section 2).
+"""Input events: what upstream systems publish (docs/contract.md section 2).
 
 Every model is frozen, ignores unknown extra fields, and is strict where a
 silent coercion would hide an upstream bug (numbers sent as text, timestamps

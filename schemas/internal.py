@@ -1,6 +1,6 @@
 """Records on keypulse's internal topics: from the stream worker to its KAM stage and the sink.
 
-Not part of the public contract (CONTRACT.md names only the input and output
+Not part of the public contract (docs/contract.md names only the input and output
 topics); the SQL read models are built from these plus ``alerts`` and
 ``account-health``.
 """
@@ -60,7 +60,7 @@ class QueueLine(Record):
 
 
 class QueueItem(Record):
-    """One ranked line of a KAM's queue (CONTRACT.md section 4)."""
+    """One ranked line of a KAM's queue (docs/contract.md section 4)."""
 
     rank: int = Field(ge=1)
     account_id: Identifier

@@ -1,4 +1,4 @@
-"""Output records the stream worker publishes (CONTRACT.md section 3) and dead letters."""
+"""Output records the stream worker publishes (docs/contract.md section 3) and dead letters."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The topic registry (CONTRACT.md section 1), honouring ``KEYPULSE_TOPIC_PREFIX``."""
+"""The topic registry (docs/contract.md section 1), honouring ``KEYPULSE_TOPIC_PREFIX``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """keypulse's one settings class: the only code that reads the environment.
 
-Every variable has the ``KEYPULSE_`` prefix (CONTRACT.md section 5). Nothing
+Every variable has the ``KEYPULSE_`` prefix (docs/contract.md section 5). Nothing
 here connects to anything; building engines and clients is the caller's job.
 """
 
@@ -148,7 +148,7 @@ class Settings(BaseSettings):
 
     @property
     def tansu_workarounds(self) -> bool:
-        """Whether producers and consumers apply the Tansu workarounds (DESIGN.md)."""
+        """Whether producers and consumers apply the Tansu workarounds (docs/architecture.md)."""
         if self.broker_quirks == "auto":
             return self.uses_embedded_broker
         return self.broker_quirks == "tansu"

@@ -6,7 +6,7 @@ Faust settings keypulse relies on, and why:
   a batch was processed, and Faust flushes the producer (outputs and table
   changelogs) before it commits. Redelivery after a crash or rebalance is
   harmless because account state is a function of the *set* of events and
-  outputs are diffs against what was already published (DESIGN.md).
+  outputs are diffs against what was already published (docs/architecture.md).
 * ``broker_commit_every`` / ``broker_commit_interval``: Faust's defaults
   (10 000 messages / 2.8 s) — a crash replays at most that much, which the
   idempotent state absorbs.
@@ -19,7 +19,7 @@ Faust settings keypulse relies on, and why:
 * records Faust fetched are never skipped: consumers/agents/patches/flow_resume.py keeps
   the ones its end-of-recovery ``flow_control.resume()`` would clear, and
   consumers/agents/patches/fetch_rewind.py seeks back over fetched records it did not
-  deliver (README, "Restarts lose nothing").
+  deliver (docs/architecture.md, "The Faust patches").
 * ``store="memory://"``: tables are rebuilt from their changelog topics at
   start; with the embedded broker this relies on exact end offsets, hence
   one record per batch (services/broker/clients.py).

@@ -132,7 +132,7 @@ def _ordered(alerts: list[AlertState]) -> tuple[AlertState, ...]:
 
 
 def to_record(alert: AlertState) -> AlertRecord:
-    """The ``alerts`` topic record (CONTRACT.md section 3) for one lifecycle step."""
+    """The ``alerts`` topic record (docs/contract.md section 3) for one lifecycle step."""
     return AlertRecord(
         alert_id=alert.alert_id,
         account_id=alert.account_id,

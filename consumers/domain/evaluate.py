@@ -82,7 +82,7 @@ def _baseline(state: AccountState, now: datetime, policy: Policy) -> Scored | No
 
 
 def to_snapshot(health: Evaluation) -> HealthSnapshot:
-    """The ``account-health`` record (CONTRACT.md section 3) for an evaluation."""
+    """The ``account-health`` record (docs/contract.md section 3) for an evaluation."""
     c = health.components
     return HealthSnapshot(
         account_id=health.account_id,

@@ -1,7 +1,7 @@
 """The account state: what keypulse remembers about one key account.
 
 The state is a function of the *set* of events seen, never of their order
-(DESIGN.md "The state model"). Every mutable fact is a :class:`Reg` — a value
+(docs/architecture.md, "The state model"). Every mutable fact is a :class:`Reg` — a value
 stamped with the ``(occurred_at, event_id)`` of the event that set it — and
 the newest stamp wins. Collections are bounded by rules that are themselves
 order-insensitive:

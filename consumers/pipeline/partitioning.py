@@ -1,7 +1,7 @@
 """Which partition an account's messages belong on: the Kafka default partitioner.
 
 murmur2 of the UTF-8 key, as the Java client, kafka-python and aiokafka do
-(CONTRACT.md section 1). Clients that partition otherwise (librdkafka's
+(docs/contract.md section 1). Clients that partition otherwise (librdkafka's
 default CRC32, so kcat) land messages on the wrong partition; the account
 agent forwards those instead of applying them on a partition whose worker
 does not own the account.

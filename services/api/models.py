@@ -52,7 +52,7 @@ class ErrorBody(BaseModel):
 
 
 class Health(HealthSnapshot):
-    """The latest health of an account (CONTRACT.md section 3 shape)."""
+    """The latest health of an account (docs/contract.md section 3 shape)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [HEALTH_EXAMPLE]})
 

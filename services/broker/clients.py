@@ -1,7 +1,7 @@
 """Client settings for every Kafka producer and consumer keypulse builds.
 
 When the broker is Tansu (the embedded default) two workarounds apply
-(DESIGN.md, "The embedded broker"):
+(docs/architecture.md, "The embedded broker and its caveats"):
 
 * One record per batch. Tansu 0.6.0 answers ListOffsets(latest) with the base
   offset + 1 of the *last batch*, so with multi-record batches end offsets,

@@ -1,4 +1,4 @@
-"""What the lag monitor reports: plain frozen dataclasses with CONTRACT.md section 4's fields.
+"""What the lag monitor reports: plain frozen dataclasses with docs/contract.md section 4's fields.
 
 An API route can return these directly (FastAPI serialises dataclasses) or
 call :func:`dataclasses.asdict` on them.

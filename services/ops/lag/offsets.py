@@ -3,8 +3,8 @@
 Committed offsets come from the group coordinator (kafka-python's admin
 client: ListGroups, OffsetFetch), end offsets from ListOffsets(latest). On
 the embedded Tansu broker the end offset is exact only because every
-keypulse producer sends one record per batch (DESIGN.md, "The embedded
-broker"); records from a batching producer make it too low.
+keypulse producer sends one record per batch (docs/architecture.md, "The embedded
+broker and its caveats"); records from a batching producer make it too low.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def format_table(groups: Sequence[GroupLag]) -> str:
 
 
 def report_as_dict(groups: Sequence[GroupLag], sampled_at: float, samples: int) -> dict[str, Any]:
-    """A JSON-ready report: groups as in CONTRACT.md section 4, plus when and how many samples."""
+    """A JSON-ready report: groups as in docs/contract.md section 4, the time, the sample count."""
     return {
         "sampled_at": sampled_at,
         "samples": samples,

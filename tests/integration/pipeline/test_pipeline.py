@@ -106,7 +106,7 @@ def test_worker_killed_mid_stream_ends_equal_to_the_replay(
             )
             stack.kill("worker")
             # The next worker starts at once, while the killed member is still
-            # registered in the group (README, "Restarts lose nothing").
+            # registered in the group (docs/architecture.md, "The Faust patches").
     wait_until_equal_or_explain(stack, engine)
 
 

@@ -1,7 +1,7 @@
 """The lag monitor against the real embedded broker: exact figures, STOP on stop, OK on catch-up.
 
 Producers use ``producer_config`` (one record per batch on Tansu) so the end
-offsets the broker reports are exact (DESIGN.md, "The embedded broker").
+offsets the broker reports are exact (docs/architecture.md, "The embedded broker and its caveats").
 Sampling is driven explicitly with a controllable clock: offsets are real,
 time is the test's, so time lag and status are deterministic.
 """
