@@ -81,7 +81,7 @@ class AccountEvents:
         kam: str = "kam-anna",
         target: float | None = 1_200_000.0,
         name: str = "ACME Group",
-        currency: str = "EUR",
+        currency: str | None = "EUR",
         parent: str | None = None,
     ) -> AccountUpserted:
         """Master data: ``account.upserted`` (a changed ``kam`` is a handover)."""

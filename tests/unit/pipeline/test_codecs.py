@@ -1,8 +1,9 @@
-"""The worker's table values: account states survive JSON, unknown formats are refused."""
+"""The worker's table values: states survive JSON and stay small; unknown formats are refused."""
 
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +12,8 @@ from consumers.domain.apply import fold_events
 from consumers.pipeline.codecs.errors import StateFormatError
 from consumers.pipeline.codecs.state import state_from_dict, state_to_dict
 from schemas.events import BaseEvent
+from services.ops.bench.domain import state_bytes
+from services.ops.bench.workloads import UuidIds, realistic_account
 from tests.support.strategies import event_sets
 
 pytestmark = pytest.mark.unit
@@ -29,3 +32,11 @@ def test_unknown_stored_format_is_refused() -> None:
         state_from_dict({"v": 99, "account_id": "acme"})
     with pytest.raises(StateFormatError):
         state_from_dict({"v": 2})
+
+
+def test_a_realistic_account_stays_small_in_the_changelog() -> None:
+    ids = UuidIds()
+    state = fold_events("real", realistic_account("real", random.Random(3), ids))
+    size = state_bytes(state)
+    assert size < 20_000, size
+    assert state_from_dict(json.loads(json.dumps(state_to_dict(state)))) == state
