@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from consumers.domain.evaluate import Evaluation
@@ -133,31 +133,10 @@ def _ordered(alerts: list[AlertState]) -> tuple[AlertState, ...]:
 
 def to_record(alert: AlertState) -> AlertRecord:
     """The ``alerts`` topic record (docs/contract.md section 3) for one lifecycle step."""
-    return AlertRecord(
-        alert_id=alert.alert_id,
-        account_id=alert.account_id,
-        kam_id=alert.kam_id,
-        kind=alert.kind,
-        severity=alert.severity,
-        status=alert.status,
-        subject=alert.subject,
-        reason=alert.reason,
-        raised_at=alert.raised_at,
-        resolved_at=alert.resolved_at,
-    )
+    # The record has exactly the fields of the dataclass (checked by the round-trip test).
+    return AlertRecord(**{f.name: getattr(alert, f.name) for f in fields(AlertState)})
 
 
 def from_record(record: AlertRecord) -> AlertState:
     """Rebuild an alert from its record (e.g. the worker's table of open alerts)."""
-    return AlertState(
-        alert_id=record.alert_id,
-        account_id=record.account_id,
-        kam_id=record.kam_id,
-        kind=record.kind,
-        subject=record.subject,
-        severity=record.severity,
-        reason=record.reason,
-        raised_at=record.raised_at,
-        status=record.status,
-        resolved_at=record.resolved_at,
-    )
+    return AlertState(**dict(record))

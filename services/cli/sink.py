@@ -4,22 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from services.cli.common import ENV_HELP, Subcommands
 from services.settings import Settings
-
-NAME = "sink"
-
-
-def add_parser(sub: Subcommands) -> None:
-    """Declare ``keypulse sink``."""
-    sub.add_parser(
-        NAME,
-        help="run only the read-model sink (output topics → SQL database)",
-        description="Copy account-health, alerts, account profiles and KAM queues from Kafka "
-        "into the SQL read models at KEYPULSE_DATABASE_URL (default: a SQLite file in "
-        "KEYPULSE_DATA_DIR); creates or upgrades the schema first.",
-        epilog=ENV_HELP,
-    )
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -20,7 +20,6 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from types import TracebackType
 from typing import Any
 
 from schemas.decode import validate_event
@@ -91,12 +90,7 @@ class EventPublisher:
         self.open()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         # On an error in the with-block, still try to deliver what was sent, but
         # never let a second failure hide the first.
         if exc_type is None:

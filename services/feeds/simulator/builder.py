@@ -15,21 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.events import (
-    AccountUpserted,
-    ContactLogged,
-    OrderCancelled,
-    OrderPlaced,
-    RoleChanged,
-    StakeholderJoined,
-    StakeholderLeft,
-    StakeholderUpserted,
-    TicketEscalated,
-    TicketOpened,
-    TicketReopened,
-    TicketResolved,
-    UnitRestructured,
-)
+from schemas import events
 
 #: Day 0 when no start is given.
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -83,9 +69,9 @@ class AccountEvents:
         name: str = "ACME Group",
         currency: str | None = "EUR",
         parent: str | None = None,
-    ) -> AccountUpserted:
+    ) -> events.AccountUpserted:
         """Master data: ``account.upserted`` (a changed ``kam`` is a handover)."""
-        return AccountUpserted(
+        return events.AccountUpserted(
             **self._base(d, "acc"),
             name=name,
             tier=tier,
@@ -104,9 +90,9 @@ class AccountEvents:
         dept: str | None = None,
         *,
         title: str | None = None,
-    ) -> StakeholderUpserted:
+    ) -> events.StakeholderUpserted:
         """A stakeholder as the CRM knows them: ``stakeholder.upserted``."""
-        return StakeholderUpserted(
+        return events.StakeholderUpserted(
             **self._base(d, "sh"),
             stakeholder_id=sid,
             name=name,
@@ -124,9 +110,9 @@ class AccountEvents:
         *,
         direction: str = "outbound",
         owner: str | None = None,
-    ) -> ContactLogged:
+    ) -> events.ContactLogged:
         """A touchpoint: ``contact.logged``."""
-        return ContactLogged(
+        return events.ContactLogged(
             **self._base(d, "ct"),
             stakeholder_id=sid,
             channel=channel,
@@ -135,33 +121,39 @@ class AccountEvents:
             internal_owner=owner,
         )
 
-    def order(self, d: float, oid: str, amount: float, *, currency: str = "EUR") -> OrderPlaced:
+    def order(
+        self, d: float, oid: str, amount: float, *, currency: str = "EUR"
+    ) -> events.OrderPlaced:
         """An order: ``order.placed``."""
-        return OrderPlaced(**self._base(d, "op"), order_id=oid, amount=amount, currency=currency)
+        return events.OrderPlaced(
+            **self._base(d, "op"), order_id=oid, amount=amount, currency=currency
+        )
 
-    def cancel(self, d: float, oid: str) -> OrderCancelled:
+    def cancel(self, d: float, oid: str) -> events.OrderCancelled:
         """A cancellation: ``order.cancelled``."""
-        return OrderCancelled(**self._base(d, "oc"), order_id=oid)
+        return events.OrderCancelled(**self._base(d, "oc"), order_id=oid)
 
-    def left(self, d: float, sid: str) -> StakeholderLeft:
+    def left(self, d: float, sid: str) -> events.StakeholderLeft:
         """A stakeholder left the customer: ``reorg.stakeholder_left``."""
-        return StakeholderLeft(**self._base(d, "lf"), stakeholder_id=sid)
+        return events.StakeholderLeft(**self._base(d, "lf"), stakeholder_id=sid)
 
     def joined(
         self, d: float, sid: str, role: str, name: str | None = None, *, title: str | None = None
-    ) -> StakeholderJoined:
+    ) -> events.StakeholderJoined:
         """Someone new in a role that matters: ``reorg.stakeholder_joined``."""
-        return StakeholderJoined(
+        return events.StakeholderJoined(
             **self._base(d, "jn"), stakeholder_id=sid, role=role, name=name, title=title
         )
 
-    def role(self, d: float, sid: str, new_role: str) -> RoleChanged:
+    def role(self, d: float, sid: str, new_role: str) -> events.RoleChanged:
         """A stakeholder moved to another role: ``reorg.role_changed``."""
-        return RoleChanged(**self._base(d, "rc"), stakeholder_id=sid, new_role=new_role)
+        return events.RoleChanged(**self._base(d, "rc"), stakeholder_id=sid, new_role=new_role)
 
-    def restructure(self, d: float, unit: str, sids: list[str]) -> UnitRestructured:
+    def restructure(self, d: float, unit: str, sids: list[str]) -> events.UnitRestructured:
         """A unit was reorganised: ``reorg.unit_restructured``."""
-        return UnitRestructured(**self._base(d, "ur"), unit=unit, affected_stakeholder_ids=sids)
+        return events.UnitRestructured(
+            **self._base(d, "ur"), unit=unit, affected_stakeholder_ids=sids
+        )
 
     def ticket(
         self,
@@ -170,10 +162,10 @@ class AccountEvents:
         severity: str = "P1",
         subject: str | None = None,
         sla_hours: float | None = None,
-    ) -> TicketOpened:
+    ) -> events.TicketOpened:
         """A support ticket: ``ticket.opened``, its SLA ``sla_hours`` after day ``d``."""
         sla = None if sla_hours is None else self.at(d) + timedelta(hours=sla_hours)
-        return TicketOpened(
+        return events.TicketOpened(
             **self._base(d, "to"),
             ticket_id=tid,
             severity=severity,
@@ -181,14 +173,14 @@ class AccountEvents:
             sla_due_at=sla,
         )
 
-    def escalate(self, d: float, tid: str, severity: str | None = None) -> TicketEscalated:
+    def escalate(self, d: float, tid: str, severity: str | None = None) -> events.TicketEscalated:
         """An escalation, optionally to a new severity: ``ticket.escalated``."""
-        return TicketEscalated(**self._base(d, "te"), ticket_id=tid, severity=severity)
+        return events.TicketEscalated(**self._base(d, "te"), ticket_id=tid, severity=severity)
 
-    def resolve(self, d: float, tid: str) -> TicketResolved:
+    def resolve(self, d: float, tid: str) -> events.TicketResolved:
         """``ticket.resolved``."""
-        return TicketResolved(**self._base(d, "tr"), ticket_id=tid)
+        return events.TicketResolved(**self._base(d, "tr"), ticket_id=tid)
 
-    def reopen(self, d: float, tid: str) -> TicketReopened:
+    def reopen(self, d: float, tid: str) -> events.TicketReopened:
         """``ticket.reopened``."""
-        return TicketReopened(**self._base(d, "tx"), ticket_id=tid)
+        return events.TicketReopened(**self._base(d, "tx"), ticket_id=tid)

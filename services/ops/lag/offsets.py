@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import NamedTuple, Protocol
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -134,10 +133,5 @@ class KafkaOffsetReader:
     def __enter__(self) -> KafkaOffsetReader:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

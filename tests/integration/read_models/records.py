@@ -23,8 +23,10 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def health(account_id: str, hours: float, score: float = 60.0) -> HealthSnapshot:
-    """A health snapshot whose band follows the score."""
+def health(
+    account_id: str, hours: float, score: float = 60.0, text: str = "No contact for 52 days"
+) -> HealthSnapshot:
+    """A health snapshot whose band follows the score; its one driver says ``text``."""
     band = (
         "healthy"
         if score >= 75
@@ -49,7 +51,7 @@ def health(account_id: str, hours: float, score: float = 60.0) -> HealthSnapshot
                 {
                     "factor": "decision_maker_silent",
                     "impact": -12.5,
-                    "text": "No contact for 52 days",
+                    "text": text,
                 }
             ],
             "as_of": at(hours),

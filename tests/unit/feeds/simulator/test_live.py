@@ -7,7 +7,6 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, ClassVar
 
 import pytest
@@ -33,12 +32,7 @@ class RecordingPublisher:
     def __enter__(self) -> RecordingPublisher:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         return None
 
     def publish(self, event: BaseEvent) -> str:
