@@ -18,10 +18,14 @@ from schemas.topics import TopicRegistry
 EMBEDDED_HOST = "127.0.0.1"
 
 
+#: The roles an API token can have (docs/contract.md section 4).
+ApiRole = Literal["kam", "ops", "ingest", "admin"]
+
+
 class Principal(BaseModel):
     """Who an API token belongs to."""
 
-    role: Literal["kam", "ops", "ingest", "admin"]
+    role: ApiRole
     kam_id: str | None = Field(default=None, min_length=1)
 
 

@@ -147,7 +147,7 @@ class AccountStage:
             sends.append(partial(o.send_alert, alert))
         if out.profile is not None:
             sends.append(partial(o.send_profile, out.profile))
-        sends += [partial(o.send_queue_line, entry) for entry in out.queue_lines]
+        sends += [partial(o.send_queue_line, line) for line in out.queue_lines]
         return sends
 
     async def tick(self) -> None:

@@ -40,7 +40,7 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
     topic_name = settings.topics.name(InternalTopic.QUEUE_LINES)
     partitions = settings.topic_partitions
     source = app.topic(topic_name, key_type=bytes, value_type=bytes, value_serializer="raw")
-    # Lines are partitioned by their KAM: the partition of the queue entries.
+    # Lines are partitioned by their KAM: the partition of the queue lines topic.
     table = batched_table(app, "kam-queue-lines", partitions, partition_key=kam_of_line)
     book = KamQueueBook(table)
     indexed: dict[str, frozenset[int]] = {}
@@ -56,13 +56,13 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
 
     async def process(events: Sequence[EventT[Any]]) -> None:
         refresh()
-        entries = []
+        lines = []
         for event in events:
             try:
-                entries.append(QueueLine.model_validate_json(event.message.value or b""))
+                lines.append(QueueLine.model_validate_json(event.message.value or b""))
             except ValueError as exc:  # our own topic: a bug, not bad upstream input
-                log.error("skipping unreadable queue entry at %s: %s", event.message.tp, exc)
-        book.apply(entries)
+                log.error("skipping unreadable queue line at %s: %s", event.message.tp, exc)
+        book.apply(lines)
         await table.send_changelog_batch()
 
     @app.agent(source, name="kam-queues")

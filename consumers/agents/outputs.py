@@ -46,9 +46,9 @@ class Outputs:
         """Publish a changed account profile for the read models."""
         await self.profiles.send(key=_key(profile.account_id), value=_json(profile))
 
-    async def send_queue_line(self, entry: QueueLine) -> None:
+    async def send_queue_line(self, line: QueueLine) -> None:
         """Send an account's queue line to its KAM's partition (the repartition by kam_id)."""
-        await self.queue_lines.send(key=_key(entry.kam_id), value=_json(entry))
+        await self.queue_lines.send(key=_key(line.kam_id), value=_json(line))
 
     async def send_kam_queue(self, queue: KamQueue) -> None:
         """Publish a KAM's changed queue."""

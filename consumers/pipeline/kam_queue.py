@@ -1,9 +1,10 @@
-"""The KAM stage: one KAM's queue from the entries its accounts send (pure, no Faust).
+"""The KAM stage: one KAM's queue from the lines its accounts send (pure, no Faust).
 
-The account stage computes each account's priority and next action; this
-stage, keyed by kam_id after the repartition, only keeps the latest line per
-account (:class:`KamQueueBook`) and ranks them — highest priority first, ties by account_id, exactly
-as :func:`consumers.domain.priority.rank_queue` orders a whole portfolio.
+The account stage computes each account's priority and next action (its
+queue line, consumers/pipeline/projections.py); this stage, keyed by kam_id
+after the repartition, only keeps the latest line per account
+(:class:`KamQueueBook`) and ranks them (:func:`rank`): highest priority
+first, ties by account_id.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 from schemas.internal import KamQueue, QueueItem, QueueLine
 
 
-def rank(kam_id: str, entries: Mapping[str, QueueLine], as_of: datetime) -> KamQueue:
-    """The ranked queue of one KAM as of the newest entry that shaped it."""
-    ordered = sorted(entries.values(), key=lambda e: (-e.priority, e.account_id))
+def rank(kam_id: str, lines: Mapping[str, QueueLine], as_of: datetime) -> KamQueue:
+    """The ranked queue of one KAM as of the newest line that shaped it."""
+    ordered = sorted(lines.values(), key=lambda e: (-e.priority, e.account_id))
     return KamQueue(
         kam_id=kam_id,
         items=[
@@ -64,23 +65,23 @@ class KamQueueBook:
         self.as_of: dict[str, datetime] = {}
         self._dirty: set[str] = set()
 
-    def apply(self, entries: Iterable[QueueLine]) -> None:
+    def apply(self, lines: Iterable[QueueLine]) -> None:
         """Take queue lines (newest ``as_of`` per line wins; ``present=False`` removes)."""
-        for entry in entries:
-            lines = self.lines.setdefault(entry.kam_id, {})
-            held = lines.get(entry.account_id)
-            if held is not None and held.as_of > entry.as_of:
+        for line in lines:
+            kam_lines = self.lines.setdefault(line.kam_id, {})
+            held = kam_lines.get(line.account_id)
+            if held is not None and held.as_of > line.as_of:
                 continue  # a late, older line must not undo a newer one
-            key = line_key(entry.kam_id, entry.account_id)
-            if entry.present:
-                lines[entry.account_id] = entry
-                self.store[key] = entry.model_dump(mode="json")
+            key = line_key(line.kam_id, line.account_id)
+            if line.present:
+                kam_lines[line.account_id] = line
+                self.store[key] = line.model_dump(mode="json")
             elif held is not None:
-                del lines[entry.account_id]
+                del kam_lines[line.account_id]
                 del self.store[key]
-            previous = self.as_of.get(entry.kam_id)
-            self.as_of[entry.kam_id] = max(previous, entry.as_of) if previous else entry.as_of
-            self._dirty.add(entry.kam_id)
+            previous = self.as_of.get(line.kam_id)
+            self.as_of[line.kam_id] = max(previous, line.as_of) if previous else line.as_of
+            self._dirty.add(line.kam_id)
 
     def take_dirty(self) -> list[KamQueue]:
         """The ranked queues of the KAMs changed since the last call."""
@@ -93,9 +94,9 @@ class KamQueueBook:
         self.as_of.clear()
         for key, raw in list(self.store.items()):
             if raw and owns(kam_of_line(key)):
-                entry = QueueLine.model_validate(raw)
-                self.lines.setdefault(entry.kam_id, {})[entry.account_id] = entry
-                previous = self.as_of.get(entry.kam_id)
-                self.as_of[entry.kam_id] = max(previous, entry.as_of) if previous else entry.as_of
+                line = QueueLine.model_validate(raw)
+                self.lines.setdefault(line.kam_id, {})[line.account_id] = line
+                previous = self.as_of.get(line.kam_id)
+                self.as_of[line.kam_id] = max(previous, line.as_of) if previous else line.as_of
         self._dirty = set(self.as_of)
         return sum(len(v) for v in self.lines.values())

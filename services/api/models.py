@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.internal import QueueItem, StakeholderRecord
 from schemas.outputs import HealthSnapshot
+from services.settings import ApiRole
 
 _T = "2026-03-02T09:30:00Z"
 
@@ -218,7 +219,7 @@ class IngestRejected(BaseModel):
 class Me(BaseModel):
     """Who the token belongs to (the dashboard uses it to decide what to show)."""
 
-    role: Literal["kam", "ops", "ingest", "admin"]
+    role: ApiRole
     kam_id: str | None
 
 
