@@ -37,8 +37,8 @@ from consumers.agents.metrics import WorkerMetrics
 from consumers.agents.patches.fetch_rewind import install as rewind_undelivered_fetches
 from consumers.agents.patches.flow_resume import keep_current_generation_on_resume
 from consumers.agents.patches.tansu_fetch import shorten_fetch_wait
-from consumers.agents.policy_file import load_worker_policy
 from services.broker.clients import faust_broker_config
+from services.policy_file import load_worker_policy
 from services.settings import Settings
 
 WORKER_APP_ID = "keypulse-worker"

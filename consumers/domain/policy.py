@@ -2,7 +2,7 @@
 
 Defaults live in code (:data:`DEFAULT_POLICY`) so that the engine works with no
 file at all; :func:`policy_from_mapping` overlays a parsed document (the
-worker reads ``KEYPULSE_POLICY_FILE`` as TOML: consumers/agents/policy_file.py),
+worker reads ``KEYPULSE_POLICY_FILE`` as TOML: services/policy_file.py),
 changing only what it names. docs/scoring.md explains each default and why
 it was chosen.
 """

@@ -1,7 +1,9 @@
-"""The worker's scoring policy from ``KEYPULSE_POLICY_FILE``: the file read the domain leaves out.
+"""The scoring policy of ``KEYPULSE_POLICY_FILE``: the file read the domain leaves out.
 
-The domain only overlays a parsed mapping (:func:`consumers.domain.policy.policy_from_mapping`);
-reading and parsing the TOML file is the worker's business, here.
+The domain only overlays a parsed mapping
+(:func:`consumers.domain.policy.policy_from_mapping`); reading and parsing the
+TOML file happens here, for the stream worker (consumers/agents/app.py) and
+for everything else that must score as the worker does.
 """
 
 from __future__ import annotations

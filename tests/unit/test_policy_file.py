@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from consumers.agents.policy_file import load_policy, load_worker_policy
 from consumers.domain.errors import PolicyError
 from consumers.domain.policy import DEFAULT_POLICY
+from services.policy_file import load_policy, load_worker_policy
 from tests.support.policies import TUNED
 
 pytestmark = pytest.mark.unit
