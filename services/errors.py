@@ -41,3 +41,7 @@ class AlertNotFound(ReadModelError):
 
 class PublishError(KeypulseError):
     """An event could not be delivered to the broker (the broker refused it or timed out)."""
+
+
+class TopicNotFound(KeypulseError):
+    """A topic keypulse needs does not exist on the broker."""

@@ -9,6 +9,7 @@ keypulse lag [--watch]      consumer lag, lag seconds, status of keypulse's grou
 keypulse bench              throughput and latency on a private embedded broker
 keypulse simulate           the demo simulator (live, or --to-file FILE)
 keypulse publish FILE       import a JSONL history file
+keypulse verify [--json]    replay the input topics, compare with the read models
 
 Each command module has ``run(settings, args) -> exit status``. Exit
 statuses: 0 done, 1 a :class:`~services.errors.KeypulseError` (said on
@@ -23,7 +24,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
-from services.cli import api, bench, broker, lag, publish, simulate, sink, up, worker
+from services.cli import api, bench, broker, lag, publish, simulate, sink, up, verify, worker
 from services.cli.parser import build_parser
 from services.errors import KeypulseError
 from services.settings import Settings
@@ -39,6 +40,7 @@ RUNS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "bench": bench.run,
     "simulate": simulate.run,
     "publish": publish.run,
+    "verify": verify.run,
 }
 
 

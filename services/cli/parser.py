@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_simulate(sub)
     _add_publish(sub)
+    _add_verify(sub)
     return parser
 
 
@@ -193,4 +194,37 @@ def _add_publish(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--skip-invalid",
         action="store_true",
         help="publish the valid lines and skip the invalid ones",
+    )
+
+
+def _add_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    verify = sub.add_parser(
+        "verify",
+        help="check the read models against a replay of the input topics (writes nothing)",
+        description="Read every input topic from the beginning up to its end offsets at start "
+        "(no consumer group: nothing is committed or produced), decode each record as the "
+        "worker does (invalid records are counted and skipped), fold the events with the "
+        "reference engine and the worker's policy (KEYPULSE_POLICY_FILE), and compare each "
+        "account with the SQL read models at KEYPULSE_DATABASE_URL (SELECTs only): master "
+        "data, stakeholders, health score, band, components and drivers, open alerts. Each "
+        "part is evaluated at the time the read models say it was computed for. Prints a "
+        "summary and one line per difference. Exit status: 0 nothing differs, 1 something "
+        "does, 2 verify cannot run (broker or database unreachable, no read-model schema, "
+        "a missing input topic). "
+        "Reads every input topic from its start: the cost grows with the topics.",
+        epilog=ENV_HELP,
+    )
+    verify.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: accounts_checked, accounts_differing, events_read, "
+        "invalid_skipped, differences [{account_id, field, read_model, replay}]",
+    )
+    verify.add_argument(
+        "--timeout",
+        type=float,
+        default=15.0,
+        metavar="S",
+        help="seconds to wait for the broker to answer, at start and for the next records "
+        "while reading (default: 15)",
     )

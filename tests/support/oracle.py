@@ -7,11 +7,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.policy import DEFAULT_POLICY
 from consumers.domain.replay import event_clock, fold_accounts, replay
-from consumers.domain.warmth import stakeholder_views
 from schemas.events import BaseEvent
+from services.ops.verify.compare import (
+    health_differences,
+    master_data_differences,
+    stakeholder_differences,
+)
 from services.read_models import schema as t
 
 
@@ -34,6 +37,8 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
       the profile's as_of;
     * current health: exactly the engine's evaluation of the replayed state
       at the row's as_of, and the band the replay gives at the end;
+      these checks (and the messages) are ``keypulse verify``'s own
+      (services/ops/verify/compare.py);
     * open alerts: the replay's open alerts at the end (ids included, but
       for health_drop, whose onset is the evaluation that saw the drop);
     * queues: each KAM lists exactly the replay's accounts of that KAM, ranked
@@ -50,58 +55,24 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
     accounts = {r["account_id"]: r for r in rows["accounts"]}
     if set(accounts) != set(states):
         return [f"accounts: {sorted(accounts)} != {sorted(states)}"]
-    for account_id, state in states.items():
-        info = state.info.value if state.info else None
-        row = accounts[account_id]
-        want = {
-            "name": info.name if info else None,
-            "tier": info.tier if info else None,
-            "kam_id": info.kam_id if info else None,
-        }
-        got = {k: row[k] for k in want}
-        if got != want:
-            diffs.append(f"{account_id} master data {got} != {want}")
-        people = stakeholder_views(tuple(state.stakeholders.values()), row["as_of"], DEFAULT_POLICY)
-        want_people = sorted(
-            (p.stakeholder_id, p.role, p.status, p.last_contact, p.warmth) for p in people
-        )
-        got_people = sorted(
-            (r["stakeholder_id"], r["role"], r["status"], r["last_contact"], r["warmth"])
-            for r in rows["stakeholders"]
-            if r["account_id"] == account_id
-        )
-        if got_people != want_people:
-            diffs.append(f"{account_id} stakeholders {got_people} != {want_people}")
-
+    stakeholders: dict[str, list[dict[str, Any]]] = {}
+    for r in rows["stakeholders"]:
+        stakeholders.setdefault(r["account_id"], []).append(r)
     health = {r["account_id"]: r for r in rows["account_health"]}
     for account_id, state in states.items():
-        if account_id not in health:
-            diffs.append(f"{account_id}: no health row")
-            continue
-        row = health[account_id]
-        snap = to_snapshot(evaluate(state, row["as_of"]))
-        got_h = (
-            row["score"],
-            row["band"],
-            row["relationship"],
-            row["commercial"],
-            row["support"],
-            row["stability"],
-            row["drivers"],
-        )
-        want_h = (
-            snap.score,
-            snap.band,
-            snap.components.relationship,
-            snap.components.commercial,
-            snap.components.support,
-            snap.components.stability,
-            [d.model_dump() for d in snap.drivers],
-        )
-        if got_h != want_h:
-            diffs.append(f"{account_id} health at {row['as_of']}: {got_h} != {want_h}")
-        if row["band"] != oracle[account_id].health.band:
-            diffs.append(f"{account_id} band {row['band']} != {oracle[account_id].health.band}")
+        # The checks keypulse verify makes too (services/ops/verify/compare.py).
+        row = accounts[account_id]
+        found = [
+            *master_data_differences(account_id, state, row),
+            *stakeholder_differences(
+                account_id, state, stakeholders.get(account_id, []), row["as_of"], DEFAULT_POLICY
+            ),
+            *health_differences(account_id, state, health.get(account_id), DEFAULT_POLICY),
+        ]
+        diffs += [d.describe() for d in found]
+        if account_id in health and health[account_id]["band"] != oracle[account_id].health.band:
+            band = health[account_id]["band"]
+            diffs.append(f"{account_id} band {band} != {oracle[account_id].health.band} at the end")
 
     def key(kind: str, alert_id: str, *rest: Any) -> tuple[Any, ...]:
         return ("" if kind == "health_drop" else alert_id, kind, *rest)

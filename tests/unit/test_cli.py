@@ -9,7 +9,18 @@ import pytest
 
 from services.cli import main
 
-COMMANDS = ["up", "worker", "sink", "api", "simulate", "publish", "lag", "broker", "bench"]
+COMMANDS = [
+    "up",
+    "worker",
+    "sink",
+    "api",
+    "simulate",
+    "publish",
+    "lag",
+    "broker",
+    "bench",
+    "verify",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -42,6 +53,25 @@ def test_up_help_explains_no_demo(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["up", "--help"])
     assert "--no-demo" in capsys.readouterr().out
+
+
+def test_verify_help_lists_json_timeout_and_exit_statuses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["verify", "--help"])
+    assert exited.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--json" in text
+    assert "--timeout" in text
+    assert "0 nothing differs, 1 something does, 2 verify cannot run" in text
+
+
+def test_verify_refuses_a_timeout_of_zero_before_connecting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["verify", "--timeout", "0"]) == 2
+    assert "keypulse verify: --timeout must be > 0" in capsys.readouterr().err
 
 
 def _simulate_to_file(path: Path, *args: str) -> int:

@@ -22,6 +22,7 @@ from services.read_models import create_engine_for
 from services.settings import Settings
 from tests.support.histories import portfolio_history
 from tests.support.oracle import differences, read_models
+from tests.support.processes import run_cli
 from tests.support.restarts import owned_partitions, restart_at_once, takeover_and_return
 from tests.support.stack import PipelineStack
 from tests.support.waiting import wait_for
@@ -122,11 +123,17 @@ def test_two_workers_survive_a_takeover_and_a_return(
     stack.start("sink")
     takeover_and_return(stack, HISTORY)
     wait_until_equal_or_explain(stack, engine)
-    assert len(owned_partitions(stack.logs("worker-b"))) >= 3  # shared, took over, shared again
+    # shared, then worker-b alone, then shared again with the returned worker-a
+    every = stack.settings.topic_partitions
+    alone = [len(p) == every for p in owned_partitions(stack.logs("worker-b"))]
+    assert alone[-3:] == [False, True, False]
 
 
 def wait_until_equal_or_explain(stack: PipelineStack, engine: sa.Engine) -> None:
-    """Wait for the replay's read models; on failure say which events the topics lack."""
+    """Wait for the replay's read models; on failure say which events the topics lack.
+
+    Then ``keypulse verify``, which reads the topics themselves, must agree.
+    """
     try:
         wait_until_read_models_match(stack, engine, EVENTS, timeout=240)
     except AssertionError as failure:
@@ -136,6 +143,9 @@ def wait_until_equal_or_explain(stack: PipelineStack, engine: sa.Engine) -> None
             f"{failure}\n(input topics hold {len(on_topics)} distinct events;"
             f" missing from them: {missing[:20]})"
         ) from None
+    verified = run_cli("verify", env=stack.env())
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"{len({e.account_id for e in EVENTS})} accounts checked, 0 differ" in verified.stdout
 
 
 def test_poison_messages_go_to_deadletter_and_later_events_are_applied(
