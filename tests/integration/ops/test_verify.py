@@ -25,7 +25,7 @@ from services.settings import Settings
 from tests.support.histories import portfolio_history
 from tests.support.oracle import differences, read_models
 from tests.support.processes import run_cli
-from tests.support.stack import PipelineStack
+from tests.support.stack import PipelineStack, read_model_engine, running_stack
 from tests.support.waiting import wait_for
 
 HISTORY = portfolio_history(seed=11, accounts=8)
@@ -38,20 +38,14 @@ INVALID = [("orders", b"acct-00", b"not json"), ("contacts", b"acct-01", b'{"typ
 def stack(
     broker_settings: Settings, isolated_database_url: str, tmp_path: Path
 ) -> Iterator[PipelineStack]:
-    running = PipelineStack(broker_settings, isolated_database_url, tmp_path, clock="event")
-    try:
+    with running_stack(broker_settings, isolated_database_url, tmp_path, clock="event") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
 def engine(stack: PipelineStack) -> Iterator[sa.Engine]:
-    eng = create_engine_for(stack.database_url)
-    try:
+    with read_model_engine(stack.database_url) as eng:
         yield eng
-    finally:
-        eng.dispose()
 
 
 def wait_until_read_models_match(stack: PipelineStack, engine: sa.Engine) -> None:
