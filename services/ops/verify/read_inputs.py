@@ -25,7 +25,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import IO
 
 from kafka import KafkaConsumer, TopicPartition
@@ -184,10 +183,5 @@ class InputReader:
     def __enter__(self) -> InputReader:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
