@@ -28,7 +28,7 @@ TP = TopicPartition("contacts", 0)
 
 
 @dataclass(frozen=True)
-class Record:
+class FetchedRecord:
     offset: int
 
 
@@ -43,12 +43,12 @@ class FakeFetcher:
 
     async def fetched_records(
         self, partitions: Any, timeout: float = 0, max_records: Any = None
-    ) -> dict[TopicPartition, list[Record]]:
+    ) -> dict[TopicPartition, list[FetchedRecord]]:
         self.during_drain()  # e.g. a rebalance stopping the flow while the fetch was parked
         state = self._subscriptions.subscription.assignment.state_value(TP)
         start = state.position
         state.consumed_to(self.log_end)
-        return {TP: [Record(o) for o in range(start, self.log_end)]}
+        return {TP: [FetchedRecord(o) for o in range(start, self.log_end)]}
 
     def seek_to(self, tp: TopicPartition, offset: int) -> None:
         self._subscriptions.seek(tp, offset)
@@ -129,7 +129,7 @@ class FaustConsumer:
     async def _getmany(self, active_partitions: Any, timeout: float) -> Any:
         return await self._thread.getmany(active_partitions, timeout)
 
-    def _to_message(self, tp: Any, record: Record) -> Record:
+    def _to_message(self, tp: Any, record: FetchedRecord) -> FetchedRecord:
         return record
 
     def highwater(self, tp: Any) -> int:
@@ -156,7 +156,9 @@ def _position(subscriptions: SubscriptionState) -> int:
     return int(subscriptions.subscription.assignment.state_value(TP).position)
 
 
-async def _drain(consumer: FaustConsumer, on_record: Callable[[Record], None] = print) -> list[int]:
+async def _drain(
+    consumer: FaustConsumer, on_record: Callable[[FetchedRecord], None] = print
+) -> list[int]:
     got = []
     async for _tp, message in consumer.getmany(timeout=1.0):
         got.append(message.offset)
@@ -186,7 +188,7 @@ def test_a_hand_over_cut_short_by_a_stopped_flow_resumes_at_that_record() -> Non
     async def scenario() -> tuple[list[int], int]:
         consumer, subscriptions, _ = _setup()
 
-        def rebalance_at_ten(record: Record) -> None:
+        def rebalance_at_ten(record: FetchedRecord) -> None:
             if record.offset == 10:
                 consumer.stop_flow()  # the drain loop's wait_first gave up on record 10
 
@@ -257,7 +259,7 @@ def test_a_new_assignment_since_the_fetch_is_not_overridden() -> None:
 
 
 def test_first_undelivered() -> None:
-    records = [Record(5), Record(6), Record(7)]
+    records = [FetchedRecord(5), FetchedRecord(6), FetchedRecord(7)]
     assert fetch_rewind.first_undelivered(records, None) == 5
     assert fetch_rewind.first_undelivered(records, 5) == 6
     assert fetch_rewind.first_undelivered(records, 7) is None
