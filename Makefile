@@ -1,6 +1,7 @@
 # The two set-up commands of the README, on a fresh machine with Python 3.11:
 #   make run    install keypulse into .venv and run `keypulse up` (embedded broker)
-#   make test   install keypulse with its dev tools and run every check
+#   make test   install keypulse with its dev tools and run every check (ruff, mypy,
+#               the import contracts of pyproject.toml, pytest)
 # Extra arguments: make run ARGS=--no-demo, make test ARGS="-m unit".
 
 PYTHON ?= python3
@@ -33,6 +34,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Needs PostgreSQL on 127.0.0.1:5432 (database "test"); the Kafka broker is embedded.
 test: lint

@@ -1,11 +1,11 @@
-"""Field types shared by the input and output contracts (CONTRACT.md sections 2 and 3)."""
+"""Field types shared by the input and output contracts (docs/contract.md sections 2 and 3)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 
 def _require_timestamp_text(value: Any) -> Any:
@@ -35,3 +35,9 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 #: A number that must arrive as a JSON number: ``"12.5"`` and ``"lots"`` are errors.
 StrictNumber = Annotated[float, Field(strict=True)]
+
+
+class Record(BaseModel):
+    """Base of every wire record: frozen, unknown fields ignored, no NaN or infinity."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)

@@ -1,4 +1,4 @@
-"""Input events: what upstream systems publish (CONTRACT.md section 2).
+"""Input events: what upstream systems publish (docs/contract.md section 2).
 
 Every model is frozen, ignores unknown extra fields, and is strict where a
 silent coercion would hide an upstream bug (numbers sent as text, timestamps
@@ -12,20 +12,7 @@ from typing import Annotated, Literal, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from schemas._types import Currency, Identifier, StrictNumber, Text, Timestamp
-
-Tier = Literal["strategic", "key", "standard"]
-StakeholderRole = Literal["decision_maker", "champion", "influencer", "user", "blocker"]
-Channel = Literal["meeting", "visit", "call", "video", "email", "event", "message"]
-Direction = Literal["inbound", "outbound"]
-Severity = Literal["P1", "P2", "P3", "P4"]
-
-STAKEHOLDER_ROLES: tuple[StakeholderRole, ...] = (
-    "decision_maker",
-    "champion",
-    "influencer",
-    "user",
-    "blocker",
-)
+from schemas.vocabulary import Channel, Direction, StakeholderRole, TicketSeverity, Tier
 
 
 class BaseEvent(BaseModel):
@@ -132,7 +119,7 @@ class TicketOpened(BaseEvent):
 
     type: Literal["ticket.opened"] = "ticket.opened"
     ticket_id: Identifier
-    severity: Severity
+    severity: TicketSeverity
     subject: Text | None = None
     sla_due_at: Timestamp | None = None
 
@@ -142,7 +129,7 @@ class TicketEscalated(BaseEvent):
 
     type: Literal["ticket.escalated"] = "ticket.escalated"
     ticket_id: Identifier
-    severity: Severity | None = None
+    severity: TicketSeverity | None = None
 
 
 class TicketResolved(BaseEvent):

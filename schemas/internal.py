@@ -1,6 +1,6 @@
 """Records on keypulse's internal topics: from the stream worker to its KAM stage and the sink.
 
-Not part of the public contract (CONTRACT.md names only the input and output
+Not part of the public contract (docs/contract.md names only the input and output
 topics); the SQL read models are built from these plus ``alerts`` and
 ``account-health``.
 """
@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from schemas._types import Identifier, Timestamp
+from schemas._types import Identifier, Record, Timestamp
 
 Warmth = Annotated[float, Field(ge=0, le=1)]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
-
-
-class StakeholderRecord(_Record):
+class StakeholderRecord(Record):
     """A stakeholder as the API's stakeholder list shows them."""
 
     stakeholder_id: Identifier
@@ -33,7 +29,7 @@ class StakeholderRecord(_Record):
     warmth: Warmth
 
 
-class AccountProfile(_Record):
+class AccountProfile(Record):
     """Account master data and stakeholders, published when either changes."""
 
     account_id: Identifier
@@ -47,7 +43,7 @@ class AccountProfile(_Record):
     as_of: Timestamp
 
 
-class QueueEntry(_Record):
+class QueueLine(Record):
     """One account's line for its KAM's queue (keyed by kam_id: the repartition).
 
     ``present`` is False when the account left this KAM (a handover).
@@ -63,8 +59,8 @@ class QueueEntry(_Record):
     as_of: Timestamp
 
 
-class QueueItemRecord(_Record):
-    """One ranked line of a KAM's queue (CONTRACT.md section 4)."""
+class QueueItem(Record):
+    """One ranked line of a KAM's queue (docs/contract.md section 4)."""
 
     rank: int = Field(ge=1)
     account_id: Identifier
@@ -74,9 +70,9 @@ class QueueItemRecord(_Record):
     next_action: str
 
 
-class KamQueue(_Record):
+class KamQueue(Record):
     """A KAM's whole ranked queue, published when it changes."""
 
     kam_id: Identifier
-    items: list[QueueItemRecord]
+    items: list[QueueItem]
     as_of: Timestamp

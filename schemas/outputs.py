@@ -1,43 +1,18 @@
-"""Output records the stream worker publishes (CONTRACT.md section 3) and dead letters."""
+"""Output records the stream worker publishes (docs/contract.md section 3) and dead letters."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from schemas._types import Identifier, Timestamp
-
-Band = Literal["healthy", "watch", "at_risk", "critical"]
-AlertSeverity = Literal["info", "warning", "critical"]
-AlertStatus = Literal["open", "resolved"]
-AlertKind = Literal[
-    "stakeholder_cooling",
-    "champion_left",
-    "decision_maker_changed",
-    "single_threaded",
-    "health_drop",
-    "critical_ticket",
-    "order_gap",
-]
-ALERT_KINDS: tuple[AlertKind, ...] = (
-    "stakeholder_cooling",
-    "champion_left",
-    "decision_maker_changed",
-    "single_threaded",
-    "health_drop",
-    "critical_ticket",
-    "order_gap",
-)
+from schemas._types import Identifier, Record, Timestamp
+from schemas.vocabulary import AlertKind, AlertSeverity, AlertStatus, Band
 
 Score = Annotated[float, Field(ge=0, le=100)]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
-
-
-class HealthComponents(_Record):
+class HealthComponents(Record):
     """The four weighted parts of the health score, each 0–100."""
 
     relationship: Score
@@ -46,7 +21,7 @@ class HealthComponents(_Record):
     stability: Score
 
 
-class Driver(_Record):
+class Driver(Record):
     """One factor that moved the score, with its signed impact in score points."""
 
     factor: str = Field(min_length=1, examples=["decision_maker_silent"])
@@ -56,7 +31,7 @@ class Driver(_Record):
     )
 
 
-class HealthSnapshot(_Record):
+class HealthSnapshot(Record):
     """Value on the ``account-health`` topic: published when it changes."""
 
     account_id: Identifier
@@ -67,7 +42,7 @@ class HealthSnapshot(_Record):
     as_of: Timestamp = Field(description="The clock time the score was computed for.")
 
 
-class AlertRecord(_Record):
+class AlertRecord(Record):
     """Value on the ``alerts`` topic: one lifecycle step of an alert."""
 
     alert_id: Identifier
@@ -82,7 +57,7 @@ class AlertRecord(_Record):
     resolved_at: Timestamp | None = None
 
 
-class DeadLetter(_Record):
+class DeadLetter(Record):
     """Value on the ``deadletter`` topic: a rejected input message and why."""
 
     error: str

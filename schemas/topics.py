@@ -1,4 +1,4 @@
-"""The topic registry (CONTRACT.md section 1), honouring ``KEYPULSE_TOPIC_PREFIX``."""
+"""The topic registry (docs/contract.md section 1), honouring ``KEYPULSE_TOPIC_PREFIX``."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class InternalTopic(StrEnum):
     """keypulse's own topics between the worker, its KAM stage and the read-model sink."""
 
     ACCOUNT_PROFILES = "keypulse-account-profiles"  # AccountProfile, key account_id
-    QUEUE_ENTRIES = "keypulse-queue-entries"  # QueueEntry, key kam_id (the repartition)
+    QUEUE_LINES = "keypulse-queue-entries"  # QueueLine, key kam_id (the repartition)
     KAM_QUEUES = "keypulse-kam-queues"  # KamQueue, key kam_id
 
 

@@ -1,6 +1,6 @@
 """keypulse's one settings class: the only code that reads the environment.
 
-Every variable has the ``KEYPULSE_`` prefix (CONTRACT.md section 5). Nothing
+Every variable has the ``KEYPULSE_`` prefix (docs/contract.md section 5). Nothing
 here connects to anything; building engines and clients is the caller's job.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,10 +18,14 @@ from schemas.topics import TopicRegistry
 EMBEDDED_HOST = "127.0.0.1"
 
 
+#: The roles an API token can have (docs/contract.md section 4).
+ApiRole = Literal["kam", "ops", "ingest", "admin"]
+
+
 class Principal(BaseModel):
     """Who an API token belongs to."""
 
-    role: Literal["kam", "ops", "ingest", "admin"]
+    role: ApiRole
     kam_id: str | None = Field(default=None, min_length=1)
 
 
@@ -148,7 +152,7 @@ class Settings(BaseSettings):
 
     @property
     def tansu_workarounds(self) -> bool:
-        """Whether producers and consumers apply the Tansu workarounds (DESIGN.md)."""
+        """Whether producers and consumers apply the Tansu workarounds (docs/architecture.md)."""
         if self.broker_quirks == "auto":
             return self.uses_embedded_broker
         return self.broker_quirks == "tansu"
@@ -175,14 +179,21 @@ class Settings(BaseSettings):
         return url or None, parse_kam_webhooks(self.kam_webhooks.get_secret_value())
 
 
-def parse_api_keys(raw: str) -> dict[str, Principal]:
-    """Parse the ``KEYPULSE_API_KEYS`` JSON; a clear ValueError when it is malformed."""
+def _json_object(raw: str, variable: str, mapping: str) -> dict[str, Any]:
+    """``raw`` as a JSON object, or a ValueError that names the variable but never its value."""
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise ValueError(f"KEYPULSE_API_KEYS is not valid JSON: {exc}") from exc
+        # from None: the decode error keeps the raw text, which holds secrets.
+        raise ValueError(f"{variable} is not valid JSON: {exc.args[0]}") from None
     if not isinstance(data, dict):
-        raise ValueError("KEYPULSE_API_KEYS must be a JSON object mapping token → principal")
+        raise ValueError(f"{variable} must be a JSON object mapping {mapping}")
+    return data
+
+
+def parse_api_keys(raw: str) -> dict[str, Principal]:
+    """Parse the ``KEYPULSE_API_KEYS`` JSON; a clear ValueError when it is malformed."""
+    data = _json_object(raw, "KEYPULSE_API_KEYS", "token → principal")
     principals: dict[str, Principal] = {}
     for token, spec in data.items():
         if not token:
@@ -200,12 +211,7 @@ def parse_api_keys(raw: str) -> dict[str, Principal]:
 
 def parse_kam_webhooks(raw: str) -> dict[str, str]:
     """Parse ``KEYPULSE_KAM_WEBHOOKS`` (kam_id → http(s) URL); a ValueError that hides the URLs."""
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise ValueError(f"KEYPULSE_KAM_WEBHOOKS is not valid JSON: {exc.args[0]}") from None
-    if not isinstance(data, dict):
-        raise ValueError("KEYPULSE_KAM_WEBHOOKS must be a JSON object mapping kam_id → URL")
+    data = _json_object(raw, "KEYPULSE_KAM_WEBHOOKS", "kam_id → URL")
     for kam_id, url in data.items():
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ValueError(f"KEYPULSE_KAM_WEBHOOKS[{kam_id!r}] is not an http(s) URL")

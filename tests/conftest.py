@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from services.embedded_broker import EmbeddedBroker
-from services.process import free_port
+from services.broker.embedded import EmbeddedBroker
+from services.ops.process import free_port
 from services.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -52,22 +53,22 @@ def broker_settings(embedded_broker: EmbeddedBroker) -> Settings:
 def unique_topic(embedded_broker: EmbeddedBroker) -> str:
     """A fresh topic name for a test that must not see other tests' records."""
     from schemas.topics import TopicName, TopicSpec
-    from services.topic_admin import ensure_topics
+    from services.broker.topics import ensure_topics
 
     name = f"t-{uuid.uuid4().hex[:12]}"
     ensure_topics(embedded_broker.bootstrap_servers, [TopicSpec(TopicName.ORDERS, name, 4)])
     return name
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema for this test session; dropped afterwards.
+@contextmanager
+def _fresh_schema(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL schema and a URL whose search_path is it; dropped afterwards.
 
     Fails (never skips) when PostgreSQL is unreachable: the read models must be
     tested on it for real.
     """
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    schema = f"kp_test_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -87,20 +88,18 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema for this test session; dropped afterwards."""
+    with _fresh_schema("kp_test") as url:
+        yield url
+
+
 @pytest.fixture
 def isolated_postgres_url(postgres_url: str) -> Iterator[str]:
     """A PostgreSQL schema of this test's own, for tests whose processes write freely."""
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    schema = f"kp_iso_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.make_url(POSTGRES_ADMIN_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with _fresh_schema("kp_iso") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

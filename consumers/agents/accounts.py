@@ -23,15 +23,15 @@ import faust
 from faust.types import EventT
 from faust.web import Request, Response, View
 
-from consumers.account_processor import DUE_BATCH, AccountProcessor
-from consumers.account_step import StepOutput
 from consumers.agents.batched_table import batched_table, tables_settling
 from consumers.agents.lanes import OrderedLanes, Send
+from consumers.agents.metrics import WorkerMetrics
 from consumers.agents.outputs import Outputs
-from consumers.clock import clock_for
 from consumers.domain.policy import Policy
-from consumers.metrics import WorkerMetrics
-from consumers.partitioning import partition_for
+from consumers.pipeline.account_processor import DUE_BATCH, AccountProcessor
+from consumers.pipeline.clock import clock_for
+from consumers.pipeline.partitioning import partition_for
+from consumers.pipeline.step import StepOutput
 from schemas import INPUT_TOPICS, EventRejected, decode_event
 from schemas.events import BaseEvent
 from services.settings import Settings
@@ -147,7 +147,7 @@ class AccountStage:
             sends.append(partial(o.send_alert, alert))
         if out.profile is not None:
             sends.append(partial(o.send_profile, out.profile))
-        sends += [partial(o.send_queue_entry, entry) for entry in out.queue_entries]
+        sends += [partial(o.send_queue_line, line) for line in out.queue_lines]
         return sends
 
     async def tick(self) -> None:

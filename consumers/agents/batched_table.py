@@ -21,7 +21,7 @@ from typing import Any, cast
 import faust
 
 from consumers.agents.lanes import Send, send_in_lanes
-from consumers.partitioning import partition_for
+from consumers.pipeline.partitioning import partition_for
 
 
 class BatchedChangelogTable(faust.Table[str, Any]):

@@ -20,9 +20,9 @@ from faust.types import EventT
 from consumers.agents.batched_table import batched_table, tables_settling
 from consumers.agents.lanes import send_in_lanes
 from consumers.agents.outputs import Outputs
-from consumers.kam_queue import KamQueueBook, kam_of_line
-from consumers.partitioning import partition_for
-from schemas.internal import QueueEntry
+from consumers.pipeline.kam_queue import KamQueueBook, kam_of_line
+from consumers.pipeline.partitioning import partition_for
+from schemas.internal import QueueLine
 from schemas.topics import InternalTopic
 from services.settings import Settings
 
@@ -37,10 +37,10 @@ PUBLISH_SECONDS = 1.0
 def register_kam_stage(app: faust.App, settings: Settings) -> None:
     """Attach the KAM queue agent and its publishing timer to ``app``."""
     outputs = Outputs(app, settings)
-    topic_name = settings.topics.name(InternalTopic.QUEUE_ENTRIES)
+    topic_name = settings.topics.name(InternalTopic.QUEUE_LINES)
     partitions = settings.topic_partitions
     source = app.topic(topic_name, key_type=bytes, value_type=bytes, value_serializer="raw")
-    # Lines are partitioned by their KAM: the partition of the queue entries.
+    # Lines are partitioned by their KAM: the partition of the queue lines topic.
     table = batched_table(app, "kam-queue-lines", partitions, partition_key=kam_of_line)
     book = KamQueueBook(table)
     indexed: dict[str, frozenset[int]] = {}
@@ -56,13 +56,13 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
 
     async def process(events: Sequence[EventT[Any]]) -> None:
         refresh()
-        entries = []
+        lines = []
         for event in events:
             try:
-                entries.append(QueueEntry.model_validate_json(event.message.value or b""))
+                lines.append(QueueLine.model_validate_json(event.message.value or b""))
             except ValueError as exc:  # our own topic: a bug, not bad upstream input
-                log.error("skipping unreadable queue entry at %s: %s", event.message.tp, exc)
-        book.apply(entries)
+                log.error("skipping unreadable queue line at %s: %s", event.message.tp, exc)
+        book.apply(lines)
         await table.send_changelog_batch()
 
     @app.agent(source, name="kam-queues")

@@ -9,7 +9,7 @@ import faust
 from faust.types import TP
 
 from schemas import DeadLetter, TopicName
-from schemas.internal import AccountProfile, KamQueue, QueueEntry
+from schemas.internal import AccountProfile, KamQueue, QueueLine
 from schemas.outputs import AlertRecord, HealthSnapshot
 from schemas.topics import InternalTopic
 from services.settings import Settings
@@ -31,7 +31,7 @@ class Outputs:
         self.alerts = _raw_topic(app, topics.name(TopicName.ALERTS))
         self.deadletter = _raw_topic(app, topics.name(TopicName.DEADLETTER))
         self.profiles = _raw_topic(app, topics.name(InternalTopic.ACCOUNT_PROFILES))
-        self.queue_entries = _raw_topic(app, topics.name(InternalTopic.QUEUE_ENTRIES))
+        self.queue_lines = _raw_topic(app, topics.name(InternalTopic.QUEUE_LINES))
         self.kam_queues = _raw_topic(app, topics.name(InternalTopic.KAM_QUEUES))
 
     async def send_health(self, snapshot: HealthSnapshot) -> None:
@@ -46,9 +46,9 @@ class Outputs:
         """Publish a changed account profile for the read models."""
         await self.profiles.send(key=_key(profile.account_id), value=_json(profile))
 
-    async def send_queue_entry(self, entry: QueueEntry) -> None:
+    async def send_queue_line(self, line: QueueLine) -> None:
         """Send an account's queue line to its KAM's partition (the repartition by kam_id)."""
-        await self.queue_entries.send(key=_key(entry.kam_id), value=_json(entry))
+        await self.queue_lines.send(key=_key(line.kam_id), value=_json(line))
 
     async def send_kam_queue(self, queue: KamQueue) -> None:
         """Publish a KAM's changed queue."""
@@ -77,5 +77,5 @@ def _key(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _json(record: HealthSnapshot | AlertRecord | AccountProfile | QueueEntry | KamQueue) -> bytes:
+def _json(record: HealthSnapshot | AlertRecord | AccountProfile | QueueLine | KamQueue) -> bytes:
     return record.model_dump_json().encode("utf-8")

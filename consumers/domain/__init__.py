@@ -1,7 +1,10 @@
 """keypulse's pure domain core: account state, health, alerts, due times and priority.
 
-No I/O and no faust, sqlalchemy or fastapi imports: the stream worker wraps it
-in Faust tables and timers, and :func:`replay` runs it as a batch oracle.
+No I/O: no files, clock, randomness or printing, and no faust, sqlalchemy or
+fastapi (the import contracts in pyproject.toml check it). Of keypulse it
+imports only :mod:`schemas`. The stream worker wraps it in Faust tables and
+timers (consumers/pipeline, consumers/agents), and :func:`replay` runs it as
+a batch oracle.
 
 Typical use per account (what the stream worker does)::
 
@@ -9,14 +12,14 @@ Typical use per account (what the stream worker does)::
     health = evaluate(state, now, policy)            # per batch or timer
     changes = reconcile(open_alerts, health)         # raised / updated / resolved
     due = next_due(state, now, policy, health)       # when to look again
-    table[account_id] = state_to_dict(state)         # JSON-compatible
 
-See docs/scoring.md for what moves the score and how to tune the policy.
+See docs/scoring.md for what moves the score and how to tune the policy, and
+docs/architecture.md for the state model.
 """
 
 from consumers.domain.alerts import (
-    Alert,
     AlertChanges,
+    AlertState,
     alert_id,
     from_record,
     open_alerts_for,
@@ -25,32 +28,31 @@ from consumers.domain.alerts import (
 )
 from consumers.domain.apply import apply, apply_all, fold_events
 from consumers.domain.due import next_due
-from consumers.domain.errors import DomainError, PolicyError, StateFormatError
-from consumers.domain.evaluate import Health, evaluate, snapshot_changed, to_snapshot
-from consumers.domain.policy import DEFAULT_POLICY, Policy, load_policy, policy_from_mapping
-from consumers.domain.priority import QueueItem, account_priority, next_action, rank_queue
-from consumers.domain.replay import AccountView, event_clock, fold_accounts, replay
+from consumers.domain.errors import DomainError, PolicyError
+from consumers.domain.evaluate import Evaluation, evaluate, snapshot_changed, to_snapshot
+from consumers.domain.policy import DEFAULT_POLICY, Policy, policy_from_mapping
+from consumers.domain.priority import account_priority, next_action
+from consumers.domain.replay import ReplayedAccount, event_clock, fold_accounts, replay
 from consumers.domain.rules import Condition
-from consumers.domain.scoring import Components, Driver
-from consumers.domain.state import AccountState, empty_state, state_from_dict, state_to_dict
+from consumers.domain.scoring import Components, ScoreDriver
+from consumers.domain.state import AccountState, StakeholderState, empty_state
 from consumers.domain.warmth import StakeholderView, stakeholder_views, warmth
 
 __all__ = [
     "DEFAULT_POLICY",
     "AccountState",
-    "AccountView",
-    "Alert",
     "AlertChanges",
+    "AlertState",
     "Components",
     "Condition",
     "DomainError",
-    "Driver",
-    "Health",
+    "Evaluation",
     "Policy",
     "PolicyError",
-    "QueueItem",
+    "ReplayedAccount",
+    "ScoreDriver",
+    "StakeholderState",
     "StakeholderView",
-    "StateFormatError",
     "account_priority",
     "alert_id",
     "apply",
@@ -61,18 +63,14 @@ __all__ = [
     "fold_accounts",
     "fold_events",
     "from_record",
-    "load_policy",
     "next_action",
     "next_due",
     "open_alerts_for",
     "policy_from_mapping",
-    "rank_queue",
     "reconcile",
     "replay",
     "snapshot_changed",
     "stakeholder_views",
-    "state_from_dict",
-    "state_to_dict",
     "to_record",
     "to_snapshot",
     "warmth",

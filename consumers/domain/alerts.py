@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from consumers.domain.evaluate import Health
+from consumers.domain.evaluate import Evaluation
 from consumers.domain.rules import Condition
+from consumers.domain.vocabulary import SEVERITY_RANK
 from schemas.outputs import AlertRecord
 
-SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 #: Kinds whose onset is the evaluation time itself: never re-keyed on a moved onset.
 DRIFTING_ONSET = frozenset({"health_drop"})
 
 
 @dataclass(frozen=True)
-class Alert:
+class AlertState:
     """One alert and its current lifecycle step."""
 
     alert_id: str
@@ -48,13 +48,13 @@ class Alert:
 class AlertChanges:
     """What an evaluation did to an account's alerts; each list is what to publish."""
 
-    raised: tuple[Alert, ...]
-    updated: tuple[Alert, ...]  # still open, but severity or owning KAM changed
-    resolved: tuple[Alert, ...]
-    open: tuple[Alert, ...]  # every alert open after this evaluation
+    raised: tuple[AlertState, ...]
+    updated: tuple[AlertState, ...]  # still open, but severity or owning KAM changed
+    resolved: tuple[AlertState, ...]
+    open: tuple[AlertState, ...]  # every alert open after this evaluation
 
     @property
-    def published(self) -> tuple[Alert, ...]:
+    def published(self) -> tuple[AlertState, ...]:
         """Every lifecycle record to put on the ``alerts`` topic, in a stable order."""
         return self.resolved + self.updated + self.raised
 
@@ -65,7 +65,7 @@ def alert_id(account_id: str, kind: str, subject: str | None, since: datetime) -
     return "al-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
-def reconcile(open_alerts: Iterable[Alert], health: Health) -> AlertChanges:
+def reconcile(open_alerts: Iterable[AlertState], health: Evaluation) -> AlertChanges:
     """Compare the open alerts with the conditions of a new evaluation.
 
     A condition without an open alert raises one; an open alert whose
@@ -74,15 +74,15 @@ def reconcile(open_alerts: Iterable[Alert], health: Health) -> AlertChanges:
     its id and raised_at. Reason text alone (a day count ticking up) does not
     cause an update, so the topic is not flooded.
     """
-    by_key: dict[tuple[str, str | None], Alert] = {}
+    by_key: dict[tuple[str, str | None], AlertState] = {}
     for alert in sorted(open_alerts, key=lambda a: (a.raised_at, a.alert_id)):
         if alert.status == "open" and alert.account_id == health.account_id:
             by_key.setdefault(alert.key, alert)
     wanted: dict[tuple[str, str | None], Condition] = {c.key: c for c in health.conditions}
-    raised: list[Alert] = []
-    updated: list[Alert] = []
-    resolved: list[Alert] = []
-    still_open: list[Alert] = []
+    raised: list[AlertState] = []
+    updated: list[AlertState] = []
+    resolved: list[AlertState] = []
+    still_open: list[AlertState] = []
     for key, alert in sorted(list(by_key.items()), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         condition = wanted.get(key)
         if condition is None:
@@ -105,7 +105,7 @@ def reconcile(open_alerts: Iterable[Alert], health: Health) -> AlertChanges:
     for key, condition in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         if key in by_key:
             continue
-        alert = Alert(
+        alert = AlertState(
             alert_id=alert_id(
                 health.account_id, condition.kind, condition.subject, condition.since
             ),
@@ -122,42 +122,21 @@ def reconcile(open_alerts: Iterable[Alert], health: Health) -> AlertChanges:
     return AlertChanges(tuple(raised), tuple(updated), tuple(resolved), _ordered(still_open))
 
 
-def open_alerts_for(health: Health) -> tuple[Alert, ...]:
+def open_alerts_for(health: Evaluation) -> tuple[AlertState, ...]:
     """The open alerts an account has when evaluated from scratch (no earlier alerts)."""
     return reconcile((), health).open
 
 
-def _ordered(alerts: list[Alert]) -> tuple[Alert, ...]:
+def _ordered(alerts: list[AlertState]) -> tuple[AlertState, ...]:
     return tuple(sorted(alerts, key=lambda a: (SEVERITY_RANK[a.severity], a.kind, a.subject or "")))
 
 
-def to_record(alert: Alert) -> AlertRecord:
-    """The ``alerts`` topic record (CONTRACT.md section 3) for one lifecycle step."""
-    return AlertRecord(
-        alert_id=alert.alert_id,
-        account_id=alert.account_id,
-        kam_id=alert.kam_id,
-        kind=alert.kind,
-        severity=alert.severity,
-        status=alert.status,
-        subject=alert.subject,
-        reason=alert.reason,
-        raised_at=alert.raised_at,
-        resolved_at=alert.resolved_at,
-    )
+def to_record(alert: AlertState) -> AlertRecord:
+    """The ``alerts`` topic record (docs/contract.md section 3) for one lifecycle step."""
+    # The record has exactly the fields of the dataclass (checked by the round-trip test).
+    return AlertRecord(**{f.name: getattr(alert, f.name) for f in fields(AlertState)})
 
 
-def from_record(record: AlertRecord) -> Alert:
+def from_record(record: AlertRecord) -> AlertState:
     """Rebuild an alert from its record (e.g. the worker's table of open alerts)."""
-    return Alert(
-        alert_id=record.alert_id,
-        account_id=record.account_id,
-        kam_id=record.kam_id,
-        kind=record.kind,
-        subject=record.subject,
-        severity=record.severity,
-        reason=record.reason,
-        raised_at=record.raised_at,
-        status=record.status,
-        resolved_at=record.resolved_at,
-    )
+    return AlertState(**dict(record))

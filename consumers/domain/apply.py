@@ -1,27 +1,26 @@
-"""Fold one input event into an account state.
+"""Fold one input event into an account state: one handler per event type.
 
 ``apply`` is idempotent and order-insensitive: for any set of events, any
 order of arrival and any number of duplicates ends in an equal state. It is
 called once per event by the stream worker, so it touches only the entity the
-event is about, plus a retention pass when ``latest_at`` moves forward.
+event is about, plus a retention pass (retention.py) when ``latest_at`` moves
+forward. Each handler records the event's facts as registers stamped with
+its ``(occurred_at, event_id)``; the newest stamp wins (state.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from consumers.domain.errors import DomainError
+from consumers.domain.retention import retain
 from consumers.domain.state import (
     AFFECTED_KEPT,
-    ORDER_HORIZON,
-    ORDERS_KEPT,
-    REORG_HORIZON,
     REORG_STEPS_PER_STAKEHOLDER,
     RESTRUCTURES_KEPT,
-    TICKET_HORIZON,
     TOUCHPOINTS_PER_KIND,
     AccountFacts,
     AccountState,
@@ -31,7 +30,7 @@ from consumers.domain.state import (
     ReorgStep,
     Restructure,
     Span,
-    Stakeholder,
+    StakeholderState,
     Ticket,
     TicketFacts,
     Touchpoint,
@@ -57,7 +56,9 @@ from schemas.events import (
 )
 
 S = TypeVar("S", ReorgStep, Restructure)
-V = TypeVar("V")
+
+#: What a handler does: the state after one event of its type, at the event's UTC time.
+Handler = Callable[[AccountState, Any, datetime], AccountState]
 
 
 def _utc(value: datetime) -> datetime:
@@ -70,6 +71,9 @@ def apply(state: AccountState, event: BaseEvent) -> AccountState:
         raise DomainError(
             f"event {event.event_id} is for account {event.account_id}, not {state.account_id}"
         )
+    handler = HANDLERS.get(type(event))
+    if handler is None:
+        raise DomainError(f"no rule to apply event type {type(event).__name__}")
     at = _utc(event.occurred_at)
     advanced = state.latest_at is None or at > state.latest_at
     before = state
@@ -78,10 +82,10 @@ def apply(state: AccountState, event: BaseEvent) -> AccountState:
         latest_at=at if advanced else state.latest_at,
         first_seen=at if state.first_seen is None or at < state.first_seen else state.first_seen,
     )
-    state = _fold(state, event, at)
+    state = handler(state, event, at)
     # Retention: a forward move of latest_at may push old facts out of every
     # horizon; otherwise only the fact just added can be too old.
-    return carry_indexes(before, _retain(state))
+    return carry_indexes(before, retain(state))
 
 
 def apply_all(state: AccountState, events: Iterable[BaseEvent]) -> AccountState:
@@ -96,141 +100,203 @@ def fold_events(account_id: str, events: Iterable[BaseEvent]) -> AccountState:
     return apply_all(empty_state(account_id), events)
 
 
-def _fold(state: AccountState, event: BaseEvent, at: datetime) -> AccountState:
+# --- master data ------------------------------------------------------------------------------
+
+
+def _account_upserted(state: AccountState, event: AccountUpserted, at: datetime) -> AccountState:
+    facts = AccountFacts(
+        name=event.name,
+        tier=event.tier,
+        kam_id=event.kam_id,
+        parent_account_id=event.parent_account_id,
+        annual_revenue_target=(
+            None if event.annual_revenue_target is None else float(event.annual_revenue_target)
+        ),
+        currency=event.currency,
+    )
+    return replace(
+        state,
+        info=newer(state.info, Reg(facts, at, event.event_id)),
+        kams={**state.kams, event.kam_id: _widen(state.kams.get(event.kam_id), at)},
+    )
+
+
+# --- stakeholders and touchpoints -------------------------------------------------------------
+
+
+def _stakeholder_upserted(
+    state: AccountState, event: StakeholderUpserted, at: datetime
+) -> AccountState:
     eid = event.event_id
-    if isinstance(event, AccountUpserted):
-        facts = AccountFacts(
-            name=event.name,
-            tier=event.tier,
-            kam_id=event.kam_id,
-            parent_account_id=event.parent_account_id,
-            annual_revenue_target=(
-                None if event.annual_revenue_target is None else float(event.annual_revenue_target)
-            ),
-            currency=event.currency,
-        )
-        return replace(
-            state,
-            info=newer(state.info, Reg(facts, at, eid)),
-            kams={**state.kams, event.kam_id: _widen(state.kams.get(event.kam_id), at)},
-        )
-    if isinstance(event, StakeholderUpserted):
-        return _person(
-            state,
-            event.stakeholder_id,
-            at,
-            lambda s: replace(
-                s,
-                name=newer(s.name, Reg(event.name, at, eid)),
-                title=newer(s.title, Reg(event.title, at, eid)),
-                department=newer(s.department, Reg(event.department, at, eid)),
-                role=newer(s.role, Reg(str(event.role), at, eid)),
-                crm_roles={**s.crm_roles, event.role: _widen(s.crm_roles.get(event.role), at)},
-            ),
-        )
-    if isinstance(event, ContactLogged):
-        point = Touchpoint(at, event.channel, event.sentiment is not None and event.sentiment < 0)
-        return _person(
-            state,
-            event.stakeholder_id,
-            at,
-            lambda s: replace(s, touchpoints=_add_touchpoint(s.touchpoints, point)),
-        )
-    if isinstance(event, StakeholderJoined):
-        step = ReorgStep(at, eid, "joined", event.role)
+    return _person(
+        state,
+        event.stakeholder_id,
+        at,
+        lambda s: replace(
+            s,
+            name=newer(s.name, Reg(event.name, at, eid)),
+            title=newer(s.title, Reg(event.title, at, eid)),
+            department=newer(s.department, Reg(event.department, at, eid)),
+            role=newer(s.role, Reg(str(event.role), at, eid)),
+            crm_roles={**s.crm_roles, event.role: _widen(s.crm_roles.get(event.role), at)},
+        ),
+    )
 
-        def joined(s: Stakeholder) -> Stakeholder:
-            s = replace(
-                s,
-                role=newer(s.role, Reg(str(event.role), at, eid)),
-                status=newer(s.status, Reg("active", at, eid)),
-                reorg=_top(s.reorg, step, REORG_STEPS_PER_STAKEHOLDER),
-            )
-            if event.name is not None:
-                s = replace(s, name=newer(s.name, Reg(event.name, at, eid)))
-            if event.title is not None:
-                s = replace(s, title=newer(s.title, Reg(event.title, at, eid)))
-            return s
 
-        return _person(state, event.stakeholder_id, at, joined)
-    if isinstance(event, StakeholderLeft):
-        step = ReorgStep(at, eid, "left", None)
-        return _person(
-            state,
-            event.stakeholder_id,
-            at,
-            lambda s: replace(
-                s,
-                status=newer(s.status, Reg("left", at, eid)),
-                reorg=_top(s.reorg, step, REORG_STEPS_PER_STAKEHOLDER),
-            ),
-        )
-    if isinstance(event, RoleChanged):
-        step = ReorgStep(at, eid, "role_changed", event.new_role)
+def _contact_logged(state: AccountState, event: ContactLogged, at: datetime) -> AccountState:
+    point = Touchpoint(at, event.channel, event.sentiment is not None and event.sentiment < 0)
+    return _person(
+        state,
+        event.stakeholder_id,
+        at,
+        lambda s: replace(s, touchpoints=_add_touchpoint(s.touchpoints, point)),
+    )
 
-        def changed(s: Stakeholder) -> Stakeholder:
-            s = replace(
-                s,
-                role=newer(s.role, Reg(str(event.new_role), at, eid)),
-                reorg=_top(s.reorg, step, REORG_STEPS_PER_STAKEHOLDER),
-            )
-            if event.title is not None:
-                s = replace(s, title=newer(s.title, Reg(event.title, at, eid)))
-            return s
 
-        return _person(state, event.stakeholder_id, at, changed)
-    if isinstance(event, UnitRestructured):
-        affected = tuple(sorted(set(event.affected_stakeholder_ids)))[:AFFECTED_KEPT]
-        item = Restructure(at, eid, event.unit, affected)
-        return replace(state, restructures=_top(state.restructures, item, RESTRUCTURES_KEPT))
-    if isinstance(event, OrderPlaced):
-        order_facts = OrderFacts(float(event.amount), event.currency)
-        return _order(
-            state,
-            event.order_id,
-            lambda o: replace(o, placed=newer(o.placed, Reg(order_facts, at, eid))),
-        )
-    if isinstance(event, OrderCancelled):
-        return _order(
-            state,
-            event.order_id,
-            lambda o: replace(o, cancelled=newer(o.cancelled, Reg(None, at, eid))),
-        )
-    if isinstance(event, TicketOpened):
-        tfacts = TicketFacts(
-            event.severity,
-            event.subject,
-            None if event.sla_due_at is None else _utc(event.sla_due_at),
-        )
-        return _ticket(
-            state,
-            event.ticket_id,
-            lambda t: replace(
-                t,
-                opened=newer(t.opened, Reg(tfacts, at, eid)),
-                status=newer(t.status, Reg("open", at, eid)),
-            ),
-        )
-    if isinstance(event, TicketEscalated):
-        severity = event.severity
+# --- reorganisations --------------------------------------------------------------------------
 
-        def escalated(t: Ticket) -> Ticket:
-            t = replace(t, escalated=newer(t.escalated, Reg(None, at, eid)))
-            if severity is not None:
-                t = replace(
-                    t, severity_change=newer(t.severity_change, Reg(str(severity), at, eid))
-                )
-            return t
 
-        return _ticket(state, event.ticket_id, escalated)
-    if isinstance(event, TicketResolved | TicketReopened):
-        value = "resolved" if isinstance(event, TicketResolved) else "open"
-        return _ticket(
-            state,
-            event.ticket_id,
-            lambda t: replace(t, status=newer(t.status, Reg(value, at, eid))),
+def _stakeholder_joined(
+    state: AccountState, event: StakeholderJoined, at: datetime
+) -> AccountState:
+    eid = event.event_id
+    step = ReorgStep(at, eid, "joined", event.role)
+
+    def joined(s: StakeholderState) -> StakeholderState:
+        s = replace(
+            s,
+            role=newer(s.role, Reg(str(event.role), at, eid)),
+            status=newer(s.status, Reg("active", at, eid)),
+            reorg=_top(s.reorg, step, REORG_STEPS_PER_STAKEHOLDER),
         )
-    raise DomainError(f"no rule to apply event type {type(event).__name__}")
+        if event.name is not None:
+            s = replace(s, name=newer(s.name, Reg(event.name, at, eid)))
+        if event.title is not None:
+            s = replace(s, title=newer(s.title, Reg(event.title, at, eid)))
+        return s
+
+    return _person(state, event.stakeholder_id, at, joined)
+
+
+def _stakeholder_left(state: AccountState, event: StakeholderLeft, at: datetime) -> AccountState:
+    eid = event.event_id
+    step = ReorgStep(at, eid, "left", None)
+    return _person(
+        state,
+        event.stakeholder_id,
+        at,
+        lambda s: replace(
+            s,
+            status=newer(s.status, Reg("left", at, eid)),
+            reorg=_top(s.reorg, step, REORG_STEPS_PER_STAKEHOLDER),
+        ),
+    )
+
+
+def _role_changed(state: AccountState, event: RoleChanged, at: datetime) -> AccountState:
+    eid = event.event_id
+    step = ReorgStep(at, eid, "role_changed", event.new_role)
+
+    def changed(s: StakeholderState) -> StakeholderState:
+        s = replace(
+            s,
+            role=newer(s.role, Reg(str(event.new_role), at, eid)),
+            reorg=_top(s.reorg, step, REORG_STEPS_PER_STAKEHOLDER),
+        )
+        if event.title is not None:
+            s = replace(s, title=newer(s.title, Reg(event.title, at, eid)))
+        return s
+
+    return _person(state, event.stakeholder_id, at, changed)
+
+
+def _unit_restructured(state: AccountState, event: UnitRestructured, at: datetime) -> AccountState:
+    affected = tuple(sorted(set(event.affected_stakeholder_ids)))[:AFFECTED_KEPT]
+    item = Restructure(at, event.event_id, event.unit, affected)
+    return replace(state, restructures=_top(state.restructures, item, RESTRUCTURES_KEPT))
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+def _order_placed(state: AccountState, event: OrderPlaced, at: datetime) -> AccountState:
+    facts = OrderFacts(float(event.amount), event.currency)
+    placed = Reg(facts, at, event.event_id)
+    return _order(state, event.order_id, lambda o: replace(o, placed=newer(o.placed, placed)))
+
+
+def _order_cancelled(state: AccountState, event: OrderCancelled, at: datetime) -> AccountState:
+    cancelled: Reg[None] = Reg(None, at, event.event_id)
+    return _order(
+        state, event.order_id, lambda o: replace(o, cancelled=newer(o.cancelled, cancelled))
+    )
+
+
+# --- tickets ----------------------------------------------------------------------------------
+
+
+def _ticket_opened(state: AccountState, event: TicketOpened, at: datetime) -> AccountState:
+    eid = event.event_id
+    facts = TicketFacts(
+        event.severity,
+        event.subject,
+        None if event.sla_due_at is None else _utc(event.sla_due_at),
+    )
+    return _ticket(
+        state,
+        event.ticket_id,
+        lambda t: replace(
+            t,
+            opened=newer(t.opened, Reg(facts, at, eid)),
+            status=newer(t.status, Reg("open", at, eid)),
+        ),
+    )
+
+
+def _ticket_escalated(state: AccountState, event: TicketEscalated, at: datetime) -> AccountState:
+    eid = event.event_id
+    severity = event.severity
+
+    def escalated(t: Ticket) -> Ticket:
+        t = replace(t, escalated=newer(t.escalated, Reg(None, at, eid)))
+        if severity is not None:
+            t = replace(t, severity_change=newer(t.severity_change, Reg(str(severity), at, eid)))
+        return t
+
+    return _ticket(state, event.ticket_id, escalated)
+
+
+def _ticket_status(value: str) -> Handler:
+    """The handler of an event that sets a ticket's status (resolved, reopened)."""
+
+    def handler(
+        state: AccountState, event: TicketResolved | TicketReopened, at: datetime
+    ) -> AccountState:
+        status = Reg(value, at, event.event_id)
+        return _ticket(state, event.ticket_id, lambda t: replace(t, status=newer(t.status, status)))
+
+    return handler
+
+
+#: The rule for each event type.
+HANDLERS: dict[type[BaseEvent], Handler] = {
+    AccountUpserted: _account_upserted,
+    StakeholderUpserted: _stakeholder_upserted,
+    ContactLogged: _contact_logged,
+    StakeholderJoined: _stakeholder_joined,
+    StakeholderLeft: _stakeholder_left,
+    RoleChanged: _role_changed,
+    UnitRestructured: _unit_restructured,
+    OrderPlaced: _order_placed,
+    OrderCancelled: _order_cancelled,
+    TicketOpened: _ticket_opened,
+    TicketEscalated: _ticket_escalated,
+    TicketResolved: _ticket_status("resolved"),
+    TicketReopened: _ticket_status("open"),
+}
+
+
+# --- the entities the handlers change ---------------------------------------------------------
 
 
 def _widen(span: Span | None, at: datetime) -> Span:
@@ -238,9 +304,12 @@ def _widen(span: Span | None, at: datetime) -> Span:
 
 
 def _person(
-    state: AccountState, sid: str, at: datetime, change: Callable[[Stakeholder], Stakeholder]
+    state: AccountState,
+    sid: str,
+    at: datetime,
+    change: Callable[[StakeholderState], StakeholderState],
 ) -> AccountState:
-    current = state.stakeholders.get(sid) or Stakeholder(stakeholder_id=sid, known_since=at)
+    current = state.stakeholders.get(sid) or StakeholderState(stakeholder_id=sid, known_since=at)
     if at < current.known_since:
         current = replace(current, known_since=at)
     return replace(state, stakeholders={**state.stakeholders, sid: change(current)})
@@ -279,88 +348,3 @@ def _add_touchpoint(points: tuple[Touchpoint, ...], point: Touchpoint) -> tuple[
             seen[kind] = seen.get(kind, 0) + 1
             kept.append(p)
     return tuple(kept)
-
-
-def _keep_reg(reg: Reg[V] | None, floor: datetime) -> Reg[V] | None:
-    return None if reg is None or reg.at < floor else reg
-
-
-def _retain(state: AccountState) -> AccountState:
-    """Drop every fact outside the retention rules (see module docs of state.py)."""
-    latest = state.latest_at
-    assert latest is not None  # apply always sets it first
-    order_floor = latest - ORDER_HORIZON
-    ticket_floor = latest - TICKET_HORIZON
-    reorg_floor = latest - REORG_HORIZON
-
-    orders = _retain_orders(state.orders, order_floor)
-    tickets = _retain_tickets(state.tickets, ticket_floor)
-    restructures = tuple(r for r in state.restructures if r.at >= reorg_floor)
-    if (
-        orders is state.orders
-        and tickets is state.tickets
-        and len(restructures) == len(state.restructures)
-    ):
-        return state
-    return replace(state, orders=orders, tickets=tickets, restructures=restructures)
-
-
-def _retain_orders(orders: Mapping[str, Order], floor: datetime) -> Mapping[str, Order]:
-    # Placements and cancellations are separate facts, each kept on its own
-    # time, so the outcome never depends on which half arrived first.
-    placed = [o.placed.stamp for o in orders.values() if o.placed is not None]
-    cancelled = [o.cancelled.stamp for o in orders.values() if o.cancelled is not None]
-    placed_floor = _nth_newest(placed, ORDERS_KEPT)
-    cancelled_floor = _nth_newest(cancelled, ORDERS_KEPT)
-    oldest = min((*placed, *cancelled), default=None)
-    if (
-        oldest is not None
-        and oldest[0] >= floor
-        and placed_floor is None
-        and cancelled_floor is None
-    ):
-        return orders  # the common case: nothing to drop
-    result: dict[str, Order] = {}
-    for oid, order in orders.items():
-        p = order.placed
-        if p is not None and (
-            p.at < floor or (placed_floor is not None and p.stamp < placed_floor)
-        ):
-            p = None
-        c = order.cancelled
-        if c is not None and (
-            c.at < floor or (cancelled_floor is not None and c.stamp < cancelled_floor)
-        ):
-            c = None
-        if p is not None or c is not None:
-            result[oid] = order if (p, c) == (order.placed, order.cancelled) else Order(oid, p, c)
-    return result
-
-
-def _nth_newest(stamps: list[tuple[datetime, str]], n: int) -> tuple[datetime, str] | None:
-    """The stamp of the n-th newest item, or None when there are at most n."""
-    if len(stamps) <= n:
-        return None
-    return sorted(stamps, reverse=True)[n - 1]
-
-
-def _retain_tickets(tickets: Mapping[str, Ticket], floor: datetime) -> Mapping[str, Ticket]:
-    def stamps(t: Ticket) -> list[datetime]:
-        return [r.at for r in (t.opened, t.status, t.escalated, t.severity_change) if r is not None]
-
-    if all(at >= floor for t in tickets.values() for at in stamps(t)):
-        return tickets
-    result: dict[str, Ticket] = {}
-    for tid, t in tickets.items():
-        kept = Ticket(
-            tid,
-            _keep_reg(t.opened, floor),
-            _keep_reg(t.status, floor),
-            _keep_reg(t.escalated, floor),
-            _keep_reg(t.severity_change, floor),
-        )
-        if any(
-            r is not None for r in (kept.opened, kept.status, kept.escalated, kept.severity_change)
-        ):
-            result[tid] = kept
-    return result

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from consumers.domain.evaluate import Health, evaluate
+from consumers.domain.as_of import live_orders, present, usual_order_interval
+from consumers.domain.evaluate import Evaluation, evaluate
 from consumers.domain.policy import DEFAULT_POLICY, Policy
-from consumers.domain.scoring import KEY_ROLES, live_orders, present, usual_order_interval
 from consumers.domain.state import ORDER_HORIZON, TICKET_HORIZON, AccountState
+from consumers.domain.vocabulary import KEY_ROLES
 from consumers.domain.warmth import silent_since, warm_until, warmth
 
 #: How precisely a drifting band change is located.
@@ -41,7 +42,7 @@ TICK = timedelta(microseconds=1)
 Signature = tuple[str, frozenset[tuple[str, str | None, str]]]
 
 
-def signature(health: Health) -> Signature:
+def signature(health: Evaluation) -> Signature:
     """What a timer is for: the band and the set of (kind, subject, severity) conditions."""
     return (health.band, frozenset((c.kind, c.subject, c.severity) for c in health.conditions))
 
@@ -50,7 +51,7 @@ def next_due(
     state: AccountState,
     now: datetime,
     policy: Policy = DEFAULT_POLICY,
-    health: Health | None = None,
+    health: Evaluation | None = None,
 ) -> datetime | None:
     """The earliest time after ``now`` at which the evaluation can change, or None.
 

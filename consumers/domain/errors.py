@@ -9,7 +9,3 @@ class DomainError(Exception):
 
 class PolicyError(DomainError, ValueError):
     """A scoring policy (usually a TOML file) is invalid; the message says which key and why."""
-
-
-class StateFormatError(DomainError, ValueError):
-    """A stored account state dict cannot be read back (corrupt or from an unknown format)."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from consumers.domain.as_of import as_of
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.rules import Condition, conditions
-from consumers.domain.scoring import Components, Driver, Scored, as_of, score_as_of
+from consumers.domain.scoring import Components, Scored, ScoreDriver, score_as_of
 from consumers.domain.state import AccountState
 from schemas.outputs import Driver as DriverRecord
 from schemas.outputs import HealthComponents, HealthSnapshot
@@ -19,7 +20,7 @@ DRIVER_MIN_POINTS = 0.5
 
 
 @dataclass(frozen=True)
-class Health:
+class Evaluation:
     """One evaluation of an account: what the ``account-health`` topic carries, and more.
 
     ``conditions`` are the alerts that should be open now (see alerts.py);
@@ -33,12 +34,12 @@ class Health:
     score: float
     band: str
     components: Components
-    drivers: tuple[Driver, ...]
+    drivers: tuple[ScoreDriver, ...]
     conditions: tuple[Condition, ...]
     baseline_score: float | None
 
     @property
-    def top_drivers(self) -> tuple[Driver, ...]:
+    def top_drivers(self) -> tuple[ScoreDriver, ...]:
         """The drivers worth showing, most negative first."""
         shown = [d for d in self.drivers if d.impact <= -DRIVER_MIN_POINTS]
         return tuple(shown[:DRIVERS_SHOWN])
@@ -46,7 +47,7 @@ class Health:
 
 def evaluate(
     state: AccountState, now: datetime, policy: Policy = DEFAULT_POLICY, *, explain: bool = True
-) -> Health:
+) -> Evaluation:
     """Score ``state`` at clock time ``now`` and find the alert conditions that hold.
 
     ``explain=False`` is for callers that only compare score, band and the
@@ -58,7 +59,7 @@ def evaluate(
     view = as_of(state, now, policy)
     scored = score_as_of(view, policy, explain=explain)
     baseline = _baseline(state, now, policy)
-    return Health(
+    return Evaluation(
         account_id=state.account_id,
         kam_id=state.kam_id,
         as_of=now,
@@ -80,8 +81,8 @@ def _baseline(state: AccountState, now: datetime, policy: Policy) -> Scored | No
     return score_as_of(as_of(state, then, policy), policy, explain=False)
 
 
-def to_snapshot(health: Health) -> HealthSnapshot:
-    """The ``account-health`` record (CONTRACT.md section 3) for an evaluation."""
+def to_snapshot(health: Evaluation) -> HealthSnapshot:
+    """The ``account-health`` record (docs/contract.md section 3) for an evaluation."""
     c = health.components
     return HealthSnapshot(
         account_id=health.account_id,

@@ -1,24 +1,26 @@
 """The scoring policy: every weight, cadence and threshold the engine uses.
 
 Defaults live in code (:data:`DEFAULT_POLICY`) so that the engine works with no
-file at all; a TOML file only overrides what it names. docs/scoring.md explains
-each default and why it was chosen.
+file at all; :func:`policy_from_mapping` overlays a parsed document (the
+worker reads ``KEYPULSE_POLICY_FILE`` as TOML: services/policy_file.py),
+changing only what it names. docs/scoring.md explains each default and why
+it was chosen.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 from consumers.domain.errors import PolicyError
-
-ROLES = ("decision_maker", "champion", "influencer", "user", "blocker")
-CHANNELS = ("meeting", "visit", "call", "video", "email", "event", "message")
-SEVERITIES = ("P1", "P2", "P3", "P4")
-TIERS = ("strategic", "key", "standard")
+from schemas.vocabulary import (
+    ALERT_SEVERITIES,
+    CHANNELS,
+    STAKEHOLDER_ROLES,
+    TICKET_SEVERITIES,
+    TIERS,
+)
 
 #: Retention limits of the account state (see consumers.domain.state). The
 #: scoring windows of a policy must fit inside them, so they are checked here.
@@ -27,30 +29,24 @@ RETAIN_TICKETS_DAYS = 180
 RETAIN_REORGS_DAYS = 180
 
 
+#: The default contact cadence per role, in days (also the default warmth half-life).
+_CADENCE_DAYS = {
+    "decision_maker": 30.0,
+    "champion": 21.0,
+    "influencer": 45.0,
+    "user": 60.0,
+    "blocker": 90.0,
+}
+
+
 @dataclass(frozen=True)
 class WarmthPolicy:
     """How stakeholder warmth (0–1) is derived from touchpoints."""
 
     # Days after which a touchpoint counts half; equal to the role's contact cadence.
-    half_life_days: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "decision_maker": 30.0,
-            "champion": 21.0,
-            "influencer": 45.0,
-            "user": 60.0,
-            "blocker": 90.0,
-        }
-    )
+    half_life_days: Mapping[str, float] = field(default_factory=lambda: dict(_CADENCE_DAYS))
     # Days between contacts a KAM should keep with each role.
-    cadence_days: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "decision_maker": 30.0,
-            "champion": 21.0,
-            "influencer": 45.0,
-            "user": 60.0,
-            "blocker": 90.0,
-        }
-    )
+    cadence_days: Mapping[str, float] = field(default_factory=lambda: dict(_CADENCE_DAYS))
     channel_weight: Mapping[str, float] = field(
         default_factory=lambda: {
             "meeting": 1.0,
@@ -168,7 +164,7 @@ class PriorityPolicy:
 
 @dataclass(frozen=True)
 class Policy:
-    """The whole scoring policy; build with :func:`load_policy` or use :data:`DEFAULT_POLICY`."""
+    """The whole scoring policy: :data:`DEFAULT_POLICY`, or one from :func:`policy_from_mapping`."""
 
     warmth: WarmthPolicy = field(default_factory=WarmthPolicy)
     weights: WeightsPolicy = field(default_factory=WeightsPolicy)
@@ -210,29 +206,17 @@ _SECTIONS = {
 }
 
 _KEYED_TABLES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("warmth", "half_life_days"): ROLES,
-    ("warmth", "cadence_days"): ROLES,
+    ("warmth", "half_life_days"): STAKEHOLDER_ROLES,
+    ("warmth", "cadence_days"): STAKEHOLDER_ROLES,
     ("warmth", "channel_weight"): CHANNELS,
-    ("support", "severity_points"): SEVERITIES,
+    ("support", "severity_points"): TICKET_SEVERITIES,
     ("priority", "tier_value"): TIERS,
-    ("priority", "severity_urgency"): ("critical", "warning", "info"),
+    ("priority", "severity_urgency"): tuple(reversed(ALERT_SEVERITIES)),
 }
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Read a policy TOML file; keys it leaves out keep their defaults."""
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise PolicyError(f"cannot read policy file {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"policy file {path} is not valid TOML: {exc}") from exc
-    return policy_from_mapping(data)
-
-
 def policy_from_mapping(data: Mapping[str, Any], base: Policy = DEFAULT_POLICY) -> Policy:
-    """Overlay a parsed TOML document on ``base``, checking every key and value."""
+    """Overlay a parsed policy document (e.g. TOML) on ``base``, checking every key and value."""
     top: dict[str, Any] = {}
     top_fields = {f.name for f in fields(Policy)}
     for key, value in data.items():
@@ -290,7 +274,7 @@ def _number(name: str, value: Any) -> float:
 
 def _check(policy: Policy) -> None:
     """Reject policies the engine cannot honour (windows beyond retention, zero half-lives)."""
-    for role in ROLES:
+    for role in STAKEHOLDER_ROLES:
         if policy.warmth.half_life_days[role] <= 0 or policy.warmth.cadence_days[role] <= 0:
             raise PolicyError(f"warmth half-life and cadence for {role} must be positive")
     if not 0 < policy.warmth.warm_threshold < 1:

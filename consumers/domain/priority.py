@@ -9,25 +9,30 @@ priority = value × risk × urgency × 10
 * urgency = 1 + the sum over open alerts of their severity weight
             (critical 2, warning 1, info 0.25)
 
-The shape of :class:`QueueItem` is what ``GET /v1/kams/{kam_id}/queue``
-returns (CONTRACT.md section 4).
+The account stage turns these into the account's line in its KAM's queue
+(consumers/pipeline/projections.py); the KAM stage ranks the lines
+(consumers/pipeline/kam_queue.py), which ``GET /v1/kams/{kam_id}/queue``
+returns (docs/contract.md, "HTTP API").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from consumers.domain.alerts import SEVERITY_RANK, Alert
-from consumers.domain.evaluate import Health
+from consumers.domain.alerts import AlertState
+from consumers.domain.as_of import present
+from consumers.domain.days import whole_days
+from consumers.domain.evaluate import Evaluation
 from consumers.domain.policy import DEFAULT_POLICY, Policy
-from consumers.domain.scoring import ROLE_LABEL, n_days, present, whole_days
+from consumers.domain.sentences import n_days
 from consumers.domain.state import AccountState
+from consumers.domain.vocabulary import ROLE_LABEL, SEVERITY_RANK
 from consumers.domain.warmth import silent_since, warmth
+from schemas.vocabulary import AlertKind
 
 #: Which alert a KAM should act on first when severities tie.
-KIND_ORDER = (
+KIND_ORDER: tuple[AlertKind, ...] = (
     "critical_ticket",
     "champion_left",
     "decision_maker_changed",
@@ -40,20 +45,11 @@ KIND_ORDER = (
 HANDOVER_WINDOW = timedelta(days=60)
 
 
-@dataclass(frozen=True)
-class QueueItem:
-    """One line of a KAM's queue."""
-
-    rank: int
-    account_id: str
-    priority: float
-    health: float
-    open_alerts: int
-    next_action: str
-
-
 def account_priority(
-    state: AccountState, health: Health, alerts: Sequence[Alert], policy: Policy = DEFAULT_POLICY
+    state: AccountState,
+    health: Evaluation,
+    alerts: Sequence[AlertState],
+    policy: Policy = DEFAULT_POLICY,
 ) -> float:
     """The priority number of one account (higher comes first)."""
     p = policy.priority
@@ -85,7 +81,10 @@ def handover(state: AccountState) -> tuple[str, datetime] | None:
 
 
 def next_action(
-    state: AccountState, health: Health, alerts: Sequence[Alert], policy: Policy = DEFAULT_POLICY
+    state: AccountState,
+    health: Evaluation,
+    alerts: Sequence[AlertState],
+    policy: Policy = DEFAULT_POLICY,
 ) -> str:
     """One concrete thing the KAM should do next on this account."""
     now = health.as_of
@@ -115,7 +114,7 @@ def next_action(
     return "Nothing urgent: keep the regular contact cadence"
 
 
-def _action_for(state: AccountState, health: Health, alert: Alert, policy: Policy) -> str:
+def _action_for(state: AccountState, health: Evaluation, alert: AlertState, policy: Policy) -> str:
     now = health.as_of
     person = state.stakeholders.get(alert.subject or "")
     name = person.display_name if person is not None else (alert.subject or "")
@@ -153,26 +152,3 @@ def _action_for(state: AccountState, health: Health, alert: Alert, policy: Polic
         driver = health.top_drivers[0].text if health.top_drivers else alert.reason
         return f"Review what changed: {driver}"
     return alert.reason
-
-
-def rank_queue(
-    accounts: Iterable[tuple[AccountState, Health, Sequence[Alert]]],
-    policy: Policy = DEFAULT_POLICY,
-) -> list[QueueItem]:
-    """Rank one KAM's accounts, highest priority first (ties by account_id)."""
-    scored = [
-        (account_priority(state, health, alerts, policy), state, health, alerts)
-        for state, health, alerts in accounts
-    ]
-    scored.sort(key=lambda item: (-item[0], item[1].account_id))
-    return [
-        QueueItem(
-            rank=i,
-            account_id=state.account_id,
-            priority=prio,
-            health=health.score,
-            open_alerts=sum(1 for a in alerts if a.status == "open"),
-            next_action=next_action(state, health, alerts, policy),
-        )
-        for i, (prio, state, health, alerts) in enumerate(scored, start=1)
-    ]

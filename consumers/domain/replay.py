@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from consumers.domain.alerts import Alert, open_alerts_for, to_record
+from consumers.domain.alerts import AlertState, open_alerts_for, to_record
 from consumers.domain.apply import apply
-from consumers.domain.evaluate import Health, evaluate, to_snapshot
+from consumers.domain.evaluate import Evaluation, evaluate, to_snapshot
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.state import AccountState, empty_state
 from schemas.events import BaseEvent
@@ -21,12 +21,12 @@ from schemas.outputs import AlertRecord, HealthSnapshot
 
 
 @dataclass(frozen=True)
-class AccountView:
+class ReplayedAccount:
     """One account after a replay: its state, its health and its open alerts."""
 
     state: AccountState
-    health: Health
-    open_alerts: tuple[Alert, ...]
+    health: Evaluation
+    open_alerts: tuple[AlertState, ...]
 
     def snapshot(self) -> HealthSnapshot:
         """The ``account-health`` record."""
@@ -48,16 +48,16 @@ def fold_accounts(events: Iterable[BaseEvent]) -> dict[str, AccountState]:
 
 def replay(
     events: Iterable[BaseEvent], now: datetime, policy: Policy = DEFAULT_POLICY
-) -> dict[str, AccountView]:
+) -> dict[str, ReplayedAccount]:
     """Every account's state, health and open alerts at ``now``, from scratch.
 
     Open alerts are those whose condition holds at ``now``; their ids and
     raised_at come from the condition's onset, as in the live stream.
     """
-    result: dict[str, AccountView] = {}
+    result: dict[str, ReplayedAccount] = {}
     for account_id, state in sorted(fold_accounts(events).items()):
         health = evaluate(state, now, policy)
-        result[account_id] = AccountView(state, health, open_alerts_for(health))
+        result[account_id] = ReplayedAccount(state, health, open_alerts_for(health))
     return result
 
 

@@ -14,22 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from consumers.domain.as_of import AsOf, as_of, present, role_before
+from consumers.domain.days import DAY, whole_days
 from consumers.domain.policy import Policy
-from consumers.domain.scoring import (
-    KEY_ROLES,
-    ROLE_LABEL,
-    AsOf,
-    Scored,
-    as_of,
-    n_days,
-    present,
-    role_before,
-    whole_days,
-)
-from consumers.domain.state import AccountState, ReorgStep, Stakeholder
-from consumers.domain.warmth import DAY, last_contact, role_since, silent_since
-
-BAND_RANK = {"healthy": 0, "watch": 1, "at_risk": 2, "critical": 3}
+from consumers.domain.scoring import Scored
+from consumers.domain.sentences import n_days
+from consumers.domain.state import AccountState, ReorgStep, StakeholderState
+from consumers.domain.vocabulary import BAND_RANK, KEY_ROLES, ROLE_LABEL
+from consumers.domain.warmth import last_contact, role_since, silent_since
 
 
 @dataclass(frozen=True)
@@ -78,7 +70,7 @@ def conditions(
     return tuple(sorted(found, key=lambda c: (c.kind, c.subject or "")))
 
 
-def _cooling(people: Sequence[Stakeholder], now: datetime, policy: Policy) -> list[Condition]:
+def _cooling(people: Sequence[StakeholderState], now: datetime, policy: Policy) -> list[Condition]:
     a = policy.alerts
     found = []
     for p in people:
@@ -104,7 +96,7 @@ def _cooling(people: Sequence[Stakeholder], now: datetime, policy: Policy) -> li
 
 def _departures(
     state: AccountState, now: datetime, policy: Policy, role: str
-) -> list[tuple[Stakeholder, ReorgStep]]:
+) -> list[tuple[StakeholderState, ReorgStep]]:
     """Stakeholders who left ``role`` (left the company or moved) within the change window."""
     window = timedelta(days=policy.alerts.key_change_window_days)
     found = []
@@ -123,8 +115,8 @@ def _departures(
 
 
 def _engaged_successor(
-    people: Sequence[Stakeholder], role: str, after: datetime, now: datetime, exclude: str
-) -> Stakeholder | None:
+    people: Sequence[StakeholderState], role: str, after: datetime, now: datetime, exclude: str
+) -> StakeholderState | None:
     """An active holder of ``role`` we have been in contact with since ``after``."""
     for p in people:
         seen = last_contact(p, now)
@@ -134,7 +126,7 @@ def _engaged_successor(
 
 
 def _champion_left(
-    state: AccountState, people: Sequence[Stakeholder], now: datetime, policy: Policy
+    state: AccountState, people: Sequence[StakeholderState], now: datetime, policy: Policy
 ) -> list[Condition]:
     found = []
     for person, step in _departures(state, now, policy, "champion"):
@@ -150,7 +142,7 @@ def _champion_left(
 
 
 def _decision_maker_changed(
-    state: AccountState, people: Sequence[Stakeholder], now: datetime, policy: Policy
+    state: AccountState, people: Sequence[StakeholderState], now: datetime, policy: Policy
 ) -> list[Condition]:
     window = timedelta(days=policy.alerts.key_change_window_days)
     found = []
@@ -194,7 +186,7 @@ def _decision_maker_changed(
     return found
 
 
-def _cold_at(person: Stakeholder, now: datetime, policy: Policy) -> datetime | None:
+def _cold_at(person: StakeholderState, now: datetime, policy: Policy) -> datetime | None:
     """When the person's last warm spell ended (None if never warm); far future if warm now."""
     w = policy.warmth
     role = person.current_role

@@ -12,18 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from operator import itemgetter
 
+from consumers.domain.days import DAY, days_between
 from consumers.domain.policy import Policy, WarmthPolicy
-from consumers.domain.state import Stakeholder, Touchpoint
-
-DAY = timedelta(days=1)
-
-
-def days_between(earlier: datetime, later: datetime) -> float:
-    """Days (fractional) from ``earlier`` to ``later``."""
-    return (later - earlier) / DAY
+from consumers.domain.state import StakeholderState, Touchpoint
 
 
 def touchpoint_strength(point: Touchpoint, role: str, now: datetime, policy: Policy) -> float:
@@ -64,7 +58,7 @@ _SECONDS_PER_DAY = 86400.0
 Ranked = tuple[float, datetime, float]  # (rank, at, weight), strongest first
 
 
-def ranked_touchpoints(person: Stakeholder, w: WarmthPolicy) -> tuple[Ranked, ...]:
+def ranked_touchpoints(person: StakeholderState, w: WarmthPolicy) -> tuple[Ranked, ...]:
     """The person's touchpoints by rank under their current role, strongest first.
 
     Memoised on the (immutable) stakeholder for the last warmth policy used.
@@ -89,7 +83,7 @@ def ranked_touchpoints(person: Stakeholder, w: WarmthPolicy) -> tuple[Ranked, ..
     return ranked
 
 
-def warmth(person: Stakeholder, now: datetime, policy: Policy) -> float:
+def warmth(person: StakeholderState, now: datetime, policy: Policy) -> float:
     """Warmth 0–1 of a stakeholder at ``now``, from touchpoints up to ``now``."""
     w = policy.warmth
     half_life = w.half_life_days[person.current_role]
@@ -111,12 +105,12 @@ def warmth(person: Stakeholder, now: datetime, policy: Policy) -> float:
     return min(1.0, best)
 
 
-def last_contact(person: Stakeholder, now: datetime) -> datetime | None:
+def last_contact(person: StakeholderState, now: datetime) -> datetime | None:
     """The newest touchpoint at or before ``now``."""
     return next((p.at for p in person.touchpoints if p.at <= now), None)
 
 
-def warm_until(person: Stakeholder, now: datetime, policy: Policy) -> datetime | None:
+def warm_until(person: StakeholderState, now: datetime, policy: Policy) -> datetime | None:
     """When the stakeholder's warmth (with no new contact) falls below the warm threshold.
 
     None when they are not warm at ``now``. Solved exactly: a touchpoint of
@@ -139,7 +133,7 @@ def warm_until(person: Stakeholder, now: datetime, policy: Policy) -> datetime |
     return best if best is not None and best > now else None
 
 
-def role_since(person: Stakeholder, now: datetime) -> datetime | None:
+def role_since(person: StakeholderState, now: datetime) -> datetime | None:
     """When the stakeholder took their current role through a reorganisation, if they did."""
     role = person.current_role
     for step in person.reorg:  # newest first
@@ -148,7 +142,7 @@ def role_since(person: Stakeholder, now: datetime) -> datetime | None:
     return None
 
 
-def silent_since(person: Stakeholder, now: datetime) -> datetime:
+def silent_since(person: StakeholderState, now: datetime) -> datetime:
     """The moment from which a missing contact counts: last contact, or role start.
 
     A user promoted to decision maker yesterday is not "silent for 200 days"
@@ -173,7 +167,7 @@ class StakeholderView:
 
 
 def stakeholder_views(
-    people: list[Stakeholder] | tuple[Stakeholder, ...], now: datetime, policy: Policy
+    people: list[StakeholderState] | tuple[StakeholderState, ...], now: datetime, policy: Policy
 ) -> list[StakeholderView]:
     """Stakeholders as the API's stakeholder list shows them, warmest first."""
     views = [

@@ -23,9 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.api.alert_feed import AlertFeed
 from services.api.deps import ApiState
 from services.api.errors import ApiError
+from services.api.ingest_producer import IngestProducer
 from services.api.lag_sampler import LagSampler
 from services.api.metrics import build_registry
-from services.api.publisher import EventPublisher
 from services.api.responses import SafeJSONResponse
 from services.api.routes import accounts, alerts, dashboard, events, kams, me, ops, probes
 from services.api.webhooks import WebhookDispatcher
@@ -126,7 +126,7 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
     """
     state = ApiState(settings, clock or _wall_clock)
     feed = AlertFeed(state.engine, settings.api_stream_poll_interval)
-    publisher = EventPublisher(settings)
+    ingest_producer = IngestProducer(settings)
     webhooks = WebhookDispatcher(settings)
     lag_sampler = LagSampler(settings)
 
@@ -146,7 +146,7 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
             lag_sampler.stop()
             await webhooks.stop()
             await feed.stop()
-            publisher.close()
+            ingest_producer.close()
             state.dispose()
 
     app = FastAPI(
@@ -161,7 +161,7 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
     app.state.settings = settings
     app.state.api = state
     app.state.alert_feed = feed
-    app.state.publisher = publisher
+    app.state.ingest_producer = ingest_producer
     app.state.webhooks = webhooks
     app.state.lag_sampler = lag_sampler
     app.state.metrics_registry = build_registry(settings, lag_sampler, webhooks)

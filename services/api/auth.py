@@ -1,4 +1,4 @@
-"""Bearer-token authentication and the role rules of CONTRACT.md section 4.
+"""Bearer-token authentication and the role rules of docs/contract.md section 4.
 
 Tokens come from ``KEYPULSE_API_KEYS``; each is compared with
 :func:`hmac.compare_digest` and *every* configured token is compared on every

@@ -134,7 +134,7 @@ def _roles(*roles: str) -> Callable[[Principal], Principal]:
     return dependency
 
 
-#: Callers allowed by CONTRACT.md section 4, one alias per column value.
+#: Callers allowed by docs/contract.md section 4, one alias per column value.
 Reader = Annotated[Principal, Depends(_roles("kam", "ops", "admin"))]
 Ingester = Annotated[Principal, Depends(_roles("ingest", "admin"))]
 AlertActor = Annotated[Principal, Depends(_roles("kam", "admin"))]

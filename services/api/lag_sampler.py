@@ -1,7 +1,7 @@
 """Background sampling of consumer lag for ``GET /v1/ops/lag`` and ``/metrics``.
 
 Time lag and Burrow statuses need a sliding window of samples, so the API
-keeps one :class:`~services.lag.LagMonitor` and samples it on a thread every
+keeps one :class:`~services.ops.lag.LagMonitor` and samples it on a thread every
 ``KEYPULSE_LAG_SAMPLE_SECONDS``; requests read the latest report and never
 wait for Kafka (except for the very first one, which samples once and starts
 the thread: an API nobody asks about lag never talks to Kafka for it).
@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 
 from services.errors import KeypulseError
-from services.lag import GroupLag, KafkaOffsetReader, LagMonitor
+from services.ops.lag import GroupLag, KafkaOffsetReader, LagMonitor
 from services.settings import Settings
 
 log = logging.getLogger("keypulse.api.lag")

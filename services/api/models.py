@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from schemas.internal import QueueItemRecord, StakeholderRecord
+from schemas.internal import QueueItem, StakeholderRecord
 from schemas.outputs import HealthSnapshot
+from services.settings import ApiRole
 
 _T = "2026-03-02T09:30:00Z"
 
@@ -52,7 +53,7 @@ class ErrorBody(BaseModel):
 
 
 class Health(HealthSnapshot):
-    """The latest health of an account (CONTRACT.md section 3 shape)."""
+    """The latest health of an account (docs/contract.md section 3 shape)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [HEALTH_EXAMPLE]})
 
@@ -131,10 +132,6 @@ class Stakeholder(StakeholderRecord):
             ]
         }
     )
-
-
-class QueueItem(QueueItemRecord):
-    """One ranked line of a KAM's queue."""
 
 
 class Queue(BaseModel):
@@ -222,7 +219,7 @@ class IngestRejected(BaseModel):
 class Me(BaseModel):
     """Who the token belongs to (the dashboard uses it to decide what to show)."""
 
-    role: Literal["kam", "ops", "ingest", "admin"]
+    role: ApiRole
     kam_id: str | None
 
 

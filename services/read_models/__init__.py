@@ -1,4 +1,4 @@
-"""SQL read models: the flat tables the API reads, written by the sink (services/sink.py).
+"""SQL read models: the flat tables the API reads, and the sink (:mod:`.sink`) that writes them.
 
 * :mod:`.schema` — the tables; :mod:`.migrations` — versioned create/upgrade.
 * :mod:`.engine` — ``create_engine_for`` (SQLite with WAL, PostgreSQL via psycopg 3).

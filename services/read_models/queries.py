@@ -13,8 +13,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from schemas.internal import KamQueue, QueueItemRecord, StakeholderRecord
-from schemas.outputs import AlertKind, AlertStatus, HealthSnapshot
+from schemas.internal import KamQueue, QueueItem, StakeholderRecord
+from schemas.outputs import HealthSnapshot
+from schemas.vocabulary import AlertKind, AlertStatus
 from services.errors import AlertNotFound
 from services.read_models.schema import (
     account_health,
@@ -138,7 +139,7 @@ def get_kam_queue(conn: Connection, kam_id: str) -> KamQueue | None:
         .where(kam_queue_items.c.kam_id == kam_id)
         .order_by(kam_queue_items.c.rank)
     ).mappings()
-    items = [QueueItemRecord.model_validate(dict(row)) for row in rows]
+    items = [QueueItem.model_validate(dict(row)) for row in rows]
     return KamQueue(kam_id=kam_id, items=items, as_of=as_of)
 
 

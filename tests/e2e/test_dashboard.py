@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from services.api.app import create_api
-from services.process import free_port
+from services.ops.process import free_port
 from services.read_models import create_engine_for, ensure_schema
 from services.settings import Settings
 from tests.integration.api.data import NOW, TOKENS, ServedApi, seed

@@ -12,8 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from services.process import terminate
-from services.simulator.run import demo_kams
+from services.feeds.simulator.run import demo_kams
+from services.ops.process import terminate
 from tests.support.processes import pids_mentioning
 from tests.support.waiting import wait_for
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.process import terminate
+from services.ops.process import terminate
 from tests.support.processes import pids_mentioning
 from tests.support.waiting import wait_for
 

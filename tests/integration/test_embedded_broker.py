@@ -13,16 +13,18 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
-from services.embedded_broker import EmbeddedBroker
-from services.errors import EmbeddedBrokerError
-from services.kafka_config import (
-    aiokafka_consumer_config,
-    aiokafka_producer_config,
+from services.broker.clients import (
     consumer_config,
     producer_config,
 )
-from services.process import free_port
+from services.broker.embedded import EmbeddedBroker
+from services.errors import EmbeddedBrokerError
+from services.ops.process import free_port
 from services.settings import Settings
+from tests.support.aiokafka_clients import (
+    aiokafka_consumer_config,
+    aiokafka_producer_config,
+)
 from tests.support.processes import pids_mentioning
 from tests.support.waiting import wait_for
 
@@ -152,7 +154,7 @@ def test_stop_leaves_no_broker_process() -> None:
 
 
 def test_a_failed_topic_setup_stops_the_broker(monkeypatch: pytest.MonkeyPatch) -> None:
-    from services import embedded_broker
+    from services.broker import embedded as embedded_broker
     from services.errors import TopicLayoutError
 
     def refuse(*_args: object) -> list[str]:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from services.kafka_config import producer_config
-from services.process import free_port, terminate
+from services.broker.clients import producer_config
+from services.broker.topics import ensure_topics
+from services.ops.process import free_port, terminate
 from services.settings import Settings
-from services.topic_admin import ensure_topics
 from tests.support.waiting import wait_for
 
 

@@ -1,4 +1,4 @@
-"""The PostgreSQL / SQLite fixtures themselves (the lag tests moved to tests/integration/lag/)."""
+"""The PostgreSQL / SQLite fixtures themselves (lag tests: tests/integration/ops/lag/)."""
 
 from __future__ import annotations
 

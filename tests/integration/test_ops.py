@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.api.app import create_api
 from services.settings import Settings
 from tests.support.histories import portfolio_history
-from tests.support.stack import PipelineStack
+from tests.support.stack import PipelineStack, running_stack
 from tests.support.waiting import wait_for
 
 OPS = {"Authorization": "Bearer ops-token"}
@@ -26,11 +26,8 @@ OPS = {"Authorization": "Bearer ops-token"}
 
 @pytest.fixture
 def stack(broker_settings: Settings, sqlite_url: str, tmp_path: Path) -> Iterator[PipelineStack]:
-    running = PipelineStack(broker_settings, sqlite_url, tmp_path, clock="wall")
-    try:
+    with running_stack(broker_settings, sqlite_url, tmp_path, clock="wall") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

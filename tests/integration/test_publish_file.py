@@ -12,11 +12,11 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas.topics import INPUT_TOPICS
-from services.kafka_config import consumer_config
-from services.publisher import EventPublisher
+from services.broker.clients import consumer_config
+from services.broker.topics import ensure_topics
+from services.feeds.publisher import EventPublisher
+from services.feeds.simulator.run import LiveOptions, run_live
 from services.settings import Settings
-from services.simulator.run import LiveOptions, run_live
-from services.topic_admin import ensure_topics
 from tests.support.histories import portfolio_history
 from tests.support.processes import run_cli
 
@@ -144,7 +144,7 @@ def test_live_simulation_publishes_its_history_never_in_the_future(private: Sett
 
 def test_publisher_raises_when_the_broker_is_gone() -> None:
     from services.errors import BrokerUnavailable, PublishError
-    from services.process import free_port
+    from services.ops.process import free_port
 
     settings = Settings(broker=f"127.0.0.1:{free_port()}")
     event = portfolio_history(accounts=1, days=5)[0]

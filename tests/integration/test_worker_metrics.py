@@ -11,17 +11,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.settings import Settings
 from tests.support.histories import portfolio_history
-from tests.support.stack import PipelineStack
+from tests.support.stack import PipelineStack, running_stack
 from tests.support.waiting import wait_for
 
 
 @pytest.fixture
 def stack(broker_settings: Settings, sqlite_url: str, tmp_path: Path) -> Iterator[PipelineStack]:
-    running = PipelineStack(broker_settings, sqlite_url, tmp_path, clock="wall")
-    try:
+    with running_stack(broker_settings, sqlite_url, tmp_path, clock="wall") as running:
         yield running
-    finally:
-        running.stop()
 
 
 def scrape(stack: PipelineStack) -> dict[str, list[tuple[dict[str, str], float]]]:

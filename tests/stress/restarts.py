@@ -33,8 +33,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from schemas import validate_event
-from services.embedded_broker import EmbeddedBroker
-from services.process import free_port
+from services.broker.embedded import EmbeddedBroker
+from services.ops.process import free_port
 from services.read_models import create_engine_for
 from services.settings import Settings
 from tests.support.histories import portfolio_history

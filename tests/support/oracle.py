@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from consumers.domain.policy import DEFAULT_POLICY
 from consumers.domain.replay import event_clock, fold_accounts, replay
 from schemas.events import BaseEvent
-from services.read_models import schema as t
-from services.verify.compare import (
+from services.ops.verify.compare import (
     health_differences,
     master_data_differences,
     stakeholder_differences,
 )
+from services.read_models import schema as t
 
 
 def read_models(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
@@ -38,7 +38,7 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
     * current health: exactly the engine's evaluation of the replayed state
       at the row's as_of, and the band the replay gives at the end;
       these checks (and the messages) are ``keypulse verify``'s own
-      (services/verify/compare.py);
+      (services/ops/verify/compare.py);
     * open alerts: the replay's open alerts at the end (ids included, but
       for health_drop, whose onset is the evaluation that saw the drop);
     * queues: each KAM lists exactly the replay's accounts of that KAM, ranked
@@ -60,7 +60,7 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
         stakeholders.setdefault(r["account_id"], []).append(r)
     health = {r["account_id"]: r for r in rows["account_health"]}
     for account_id, state in states.items():
-        # The checks keypulse verify makes too (services/verify/compare.py).
+        # The checks keypulse verify makes too (services/ops/verify/compare.py).
         row = accounts[account_id]
         found = [
             *master_data_differences(account_id, state, row),

@@ -7,17 +7,20 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from kafka import KafkaConsumer, KafkaProducer
 
 from schemas import INPUT_TOPICS
-from services.kafka_config import producer_config
-from services.process import free_port, terminate
+from services.broker.clients import producer_config
+from services.broker.topics import ensure_topics
+from services.ops.process import free_port, terminate
+from services.read_models import create_engine_for
 from services.settings import Settings
-from services.topic_admin import ensure_topics
 
 
 class PipelineStack:
@@ -141,3 +144,25 @@ class PipelineStack:
             terminate(proc, grace_seconds=15)
         if self._producer is not None:
             self._producer.close()
+
+
+@contextmanager
+def running_stack(
+    broker: Settings, database_url: str, workdir: Path, clock: str = "event"
+) -> Iterator[PipelineStack]:
+    """A :class:`PipelineStack` that stops every process it started on the way out."""
+    stack = PipelineStack(broker, database_url, workdir, clock=clock)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@contextmanager
+def read_model_engine(database_url: str) -> Iterator[sa.Engine]:
+    """An engine on the stack's read-model database, disposed on the way out."""
+    engine = create_engine_for(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from schemas import EventRejected, decode_event
-from services.publisher import wire_bytes
+from services.feeds.publisher import wire_bytes
 
 
 def test_a_dict_with_datetimes_is_sent_as_rfc3339_and_decodes_to_the_same_event() -> None:

@@ -56,3 +56,33 @@ def test_the_two_setup_commands_are_make_targets() -> None:
     assert re.search(r"^test: lint$", makefile, re.M), "make test must run ruff and mypy first"
     ci = (ROOT / ".ci" / "run").read_text()
     assert ci.rstrip().splitlines()[-1] == "make test"
+
+
+def _package_folders() -> set[str]:
+    return {
+        f"{init.parent.relative_to(ROOT).as_posix()}/"
+        for top in ("schemas", "consumers", "services")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+
+
+def _mapped_folders(text: str) -> set[str]:
+    return set(re.findall(r"^\| `((?:schemas|consumers|services)/[^`]*)` \|", text, re.M))
+
+
+def test_the_architecture_maps_name_every_package_folder_and_no_other() -> None:
+    folders = _package_folders()
+    assert _mapped_folders(_section("Architecture")) == folders
+    architecture = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert _mapped_folders(architecture) == folders
+
+
+def test_no_reference_points_at_design_briefs_outside_the_repository() -> None:
+    for path in [*ROOT.glob("*.md"), *(ROOT / "docs").glob("*.md")] + [
+        p
+        for top in ("schemas", "consumers", "services", "tests")
+        for p in (ROOT / top).rglob("*.py")
+    ]:
+        text = path.read_text(encoding="utf-8")
+        for brief in ("DESIGN" + ".md", "CONTRACT" + ".md"):
+            assert brief not in text, f"{path.relative_to(ROOT)} refers to {brief}"

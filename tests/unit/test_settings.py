@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.kafka_config import (
-    aiokafka_producer_config,
+from services.broker.clients import (
     consumer_config,
     faust_broker_config,
     producer_config,
 )
 from services.settings import Settings, env_variable_names
+from tests.support.aiokafka_clients import (
+    aiokafka_producer_config,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
-from schemas.outputs import AlertKind, AlertStatus
+from schemas.vocabulary import AlertKind, AlertStatus
 from services.api.access import account_owner
 from services.api.alert_feed import AlertChange, AlertFeed
 from services.api.auth import forbidden, require_kam_scope

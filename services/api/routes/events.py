@@ -29,7 +29,7 @@ _EVENT_SCHEMA: dict[str, Any] = {
         "schema_version": {"type": "integer"},
     },
     "additionalProperties": True,
-    "description": "An input event (CONTRACT.md section 2); type-specific fields as listed there.",
+    "description": "An input event (docs/contract.md section 2), with its type's fields.",
 }
 
 _EXAMPLE = {
@@ -110,7 +110,7 @@ async def post_events(
         raise PayloadTooLarge(
             f"{len(items)} events in one request; at most {settings.api_max_events} are accepted"
         )
-    # The 24 h future check applies only to the wall clock (CONTRACT.md section 2).
+    # The 24 h future check applies only to the wall clock (docs/contract.md section 2).
     now = datetime.now(UTC) if settings.clock == "wall" else None
     problems: list[ItemProblem] = []
     accepted: list[tuple[str, str, dict[str, Any]]] = []
@@ -130,5 +130,5 @@ async def post_events(
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
             content=IngestRejected(detail=problems).model_dump(mode="json"),
         )
-    await run_in_threadpool(request.app.state.publisher.publish, accepted)
+    await run_in_threadpool(request.app.state.ingest_producer.publish, accepted)
     return IngestAccepted(accepted=event_ids, count=len(event_ids))

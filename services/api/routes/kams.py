@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from services.api.auth import require_kam_scope
 from services.api.deps import KamId, ReadConn, Reader
-from services.api.models import Queue, QueueItem, error_responses
+from services.api.models import Queue, error_responses
 from services.read_models import queries
 
 router = APIRouter(prefix="/v1/kams", tags=["kams"], responses=error_responses(401, 403, 422, 503))
@@ -19,5 +19,4 @@ def get_queue(kam_id: KamId, principal: Reader, conn: ReadConn) -> Queue:
     queue = queries.get_kam_queue(conn, kam_id)
     if queue is None:
         return Queue(kam_id=kam_id, as_of=None, items=[])
-    items = [QueueItem.model_validate(item.model_dump()) for item in queue.items]
-    return Queue(kam_id=kam_id, as_of=queue.as_of, items=items)
+    return Queue(kam_id=kam_id, as_of=queue.as_of, items=list(queue.items))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from services.api.deps import Operator
 from services.api.metrics import CONTENT_TYPE, exposition
 from services.api.models import error_responses
-from services.lag import GroupLag
+from services.ops.lag import GroupLag
 
 router = APIRouter(tags=["ops"])
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from services.broker.topics import wait_for_broker
 from services.errors import BrokerUnavailable
 from services.settings import Settings
-from services.topic_admin import wait_for_broker
 
 router = APIRouter(tags=["probes"])
 

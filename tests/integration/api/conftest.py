@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from services.api.app import create_api
-from services.process import free_port
+from services.ops.process import free_port
 from services.read_models import create_engine_for, ensure_schema
 from services.read_models.schema import DATA_TABLES
 from services.settings import Settings

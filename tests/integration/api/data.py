@@ -11,15 +11,16 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from schemas.internal import AccountProfile, KamQueue, QueueItemRecord, StakeholderRecord
+from schemas.internal import AccountProfile, KamQueue, QueueItem, StakeholderRecord
 from schemas.outputs import AlertRecord, HealthSnapshot
-from services.process import free_port
+from services.ops.process import free_port
 from services.read_models import (
     apply_alert,
     apply_health,
     apply_profile,
     apply_queue,
 )
+from tests.integration.read_models import records
 from tests.support.waiting import wait_for
 
 #: Token → principal used by every API test.
@@ -55,36 +56,7 @@ def at(hours: float) -> datetime:
 
 def health(account_id: str, hours: float, score: float) -> HealthSnapshot:
     """A health snapshot whose band follows the score."""
-    band = (
-        "healthy"
-        if score >= 75
-        else "watch"
-        if score >= 50
-        else "at_risk"
-        if score >= 30
-        else "critical"
-    )
-    return HealthSnapshot.model_validate(
-        {
-            "account_id": account_id,
-            "score": score,
-            "band": band,
-            "components": {
-                "relationship": score,
-                "commercial": 50.0,
-                "support": 80.0,
-                "stability": 100.0,
-            },
-            "drivers": [
-                {
-                    "factor": "decision_maker_silent",
-                    "impact": -12.5,
-                    "text": "No contact with Anna Berg for 52 days",
-                }
-            ],
-            "as_of": at(hours),
-        }
-    )
+    return records.health(account_id, hours, score, text="No contact with Anna Berg for 52 days")
 
 
 def alert(alert_id: str, account_id: str, kam_id: str | None, **fields: Any) -> AlertRecord:
@@ -179,7 +151,7 @@ def seed(engine: Engine) -> None:
                 kam_id="k1",
                 as_of=at(48),
                 items=[
-                    QueueItemRecord(
+                    QueueItem(
                         rank=1,
                         account_id="a1",
                         priority=87.5,
@@ -196,7 +168,7 @@ def seed(engine: Engine) -> None:
                 kam_id="k2",
                 as_of=at(0),
                 items=[
-                    QueueItemRecord(
+                    QueueItem(
                         rank=1,
                         account_id="a2",
                         priority=10.0,

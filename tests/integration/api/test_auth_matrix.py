@@ -16,13 +16,13 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from services.api.app import create_api
-from services.process import free_port
+from services.ops.process import free_port
 from services.settings import Settings
 from tests.integration.api.data import NOW, ServedApi, auth
 
 UNTIL = {"until": (NOW + timedelta(days=1)).isoformat()}
 
-#: (method, path, body) per route of CONTRACT.md section 4 (plus /v1/me); the account,
+#: (method, path, body) per route of docs/contract.md section 4 (plus /v1/me); the account,
 #: queue and alerts belong to KAM k1.
 ROUTES: dict[str, tuple[str, str, object]] = {
     "ingest": ("POST", "/v1/events", "not json"),
@@ -66,7 +66,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     },
     "ops": {"ingest": 403, "ack": 403, "snooze": 403},
     "ingest": {name: 403 for name in ROUTES if name not in ("ingest", "me", *OPEN_ROUTES)},
-    "admin": {"stream": 403},  # CONTRACT.md: the stream is for kam and ops
+    "admin": {"stream": 403},  # docs/contract.md: the stream is for kam and ops
     "none": {name: 401 for name in ROUTES if name not in OPEN_ROUTES},
     "unknown": {name: 401 for name in ROUTES if name not in OPEN_ROUTES},
 }

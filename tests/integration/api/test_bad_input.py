@@ -18,8 +18,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from services.api.app import create_api
+from services.broker.topics import ensure_topics
 from services.settings import Settings
-from services.topic_admin import ensure_topics
 from tests.integration.api.data import NOW, TOKENS, auth
 
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from kafka import KafkaConsumer
 
 from services.api.app import create_api
+from services.broker.topics import ensure_topics
 from services.settings import Settings
-from services.topic_admin import ensure_topics
 from tests.integration.api.data import TOKENS, auth
 from tests.support.waiting import wait_for
 

@@ -1,4 +1,4 @@
-"""Every route of CONTRACT.md section 4 against real read models (SQLite and PostgreSQL)."""
+"""Every route of docs/contract.md section 4 against real read models (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from services.api.app import WEBHOOK_START_WAIT, create_api
-from services.process import free_port
+from services.ops.process import free_port
 from services.read_models import apply_alert
 from services.settings import Settings
 from tests.integration.api.data import NOW, ServedApi, alert, at, auth

@@ -18,13 +18,12 @@ from kafka import KafkaConsumer
 
 from schemas import validate_event
 from schemas.events import BaseEvent
-from services.read_models import create_engine_for
 from services.settings import Settings
 from tests.support.histories import portfolio_history
 from tests.support.oracle import differences, read_models
 from tests.support.processes import run_cli
 from tests.support.restarts import owned_partitions, restart_at_once, takeover_and_return
-from tests.support.stack import PipelineStack
+from tests.support.stack import PipelineStack, read_model_engine, running_stack
 from tests.support.waiting import wait_for
 
 HISTORY = portfolio_history(seed=11, accounts=8)
@@ -35,20 +34,14 @@ EVENTS: list[BaseEvent] = [validate_event(e) for e in HISTORY]
 def stack(
     broker_settings: Settings, isolated_database_url: str, tmp_path: Path
 ) -> Iterator[PipelineStack]:
-    running = PipelineStack(broker_settings, isolated_database_url, tmp_path)
-    try:
+    with running_stack(broker_settings, isolated_database_url, tmp_path) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
 def engine(stack: PipelineStack) -> Iterator[sa.Engine]:
-    eng = create_engine_for(stack.database_url)
-    try:
+    with read_model_engine(stack.database_url) as eng:
         yield eng
-    finally:
-        eng.dispose()
 
 
 def wait_until_read_models_match(
@@ -107,7 +100,7 @@ def test_worker_killed_mid_stream_ends_equal_to_the_replay(
             )
             stack.kill("worker")
             # The next worker starts at once, while the killed member is still
-            # registered in the group (README, "Restarts lose nothing").
+            # registered in the group (docs/architecture.md, "The Faust patches").
     wait_until_equal_or_explain(stack, engine)
 
 

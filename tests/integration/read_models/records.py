@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from schemas.internal import AccountProfile, KamQueue, QueueItemRecord, StakeholderRecord
+from schemas.internal import AccountProfile, KamQueue, QueueItem, StakeholderRecord
 from schemas.outputs import AlertRecord, HealthSnapshot
 from services.read_models.schema import DATA_TABLES
 from services.read_models.store import ReadModelRecord
@@ -23,8 +23,10 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def health(account_id: str, hours: float, score: float = 60.0) -> HealthSnapshot:
-    """A health snapshot whose band follows the score."""
+def health(
+    account_id: str, hours: float, score: float = 60.0, text: str = "No contact for 52 days"
+) -> HealthSnapshot:
+    """A health snapshot whose band follows the score; its one driver says ``text``."""
     band = (
         "healthy"
         if score >= 75
@@ -49,7 +51,7 @@ def health(account_id: str, hours: float, score: float = 60.0) -> HealthSnapshot
                 {
                     "factor": "decision_maker_silent",
                     "impact": -12.5,
-                    "text": "No contact for 52 days",
+                    "text": text,
                 }
             ],
             "as_of": at(hours),
@@ -121,7 +123,7 @@ def profile(
 def queue(kam_id: str, hours: float, account_ids: list[str]) -> KamQueue:
     """A KAM queue ranking ``account_ids`` in order."""
     items = [
-        QueueItemRecord(
+        QueueItem(
             rank=i + 1,
             account_id=a,
             priority=100.0 - 10 * i,

@@ -21,13 +21,13 @@ from sqlalchemy.engine import Engine
 from schemas.internal import AccountProfile, KamQueue
 from schemas.outputs import AlertRecord, HealthSnapshot
 from schemas.topics import InternalTopic, TopicName
-from services.kafka_config import producer_config
-from services.process import terminate
+from services.broker.clients import producer_config
+from services.broker.topics import ensure_topics
+from services.ops.process import terminate
 from services.read_models import apply_records, create_engine_for, ensure_schema, writer
+from services.read_models.sink import SinkStats, run_sink
 from services.read_models.store import ReadModelRecord
 from services.settings import Settings
-from services.sink import SinkStats, run_sink
-from services.topic_admin import ensure_topics
 from tests.integration.read_models.records import dump, health, stream
 from tests.support.waiting import wait_for
 
@@ -193,7 +193,7 @@ def test_sink_process_stops_cleanly_on_a_signal(
     )
     code = (
         "import logging; logging.basicConfig(level=logging.INFO);"
-        "from services.settings import Settings; from services.sink import run_sink;"
+        "from services.settings import Settings; from services.read_models.sink import run_sink;"
         "run_sink(Settings())"
     )
     log_path = tmp_path / "sink.log"

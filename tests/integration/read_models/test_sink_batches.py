@@ -7,8 +7,8 @@ import threading
 from sqlalchemy.engine import Engine
 
 from services.read_models import create_engine_for
+from services.read_models.sink import SinkStats, _Item, _write
 from services.read_models.store import ReadModelRecord
-from services.sink import SinkStats, _Item, _write
 from tests.integration.read_models.records import dump, health, profile, stakeholder
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from consumers.domain.apply import apply, fold_events
-from consumers.domain.state import state_from_dict, state_to_dict
+from consumers.pipeline.codecs.state import state_from_dict, state_to_dict
 
 pytestmark = pytest.mark.unit
 

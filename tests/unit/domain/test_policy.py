@@ -1,9 +1,8 @@
-"""The scoring policy: defaults, TOML overrides, and refusals with a reason."""
+"""The scoring policy: defaults, overrides, and refusals with a reason."""
 
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,19 +10,10 @@ import pytest
 from consumers.domain.apply import fold_events
 from consumers.domain.errors import PolicyError
 from consumers.domain.evaluate import evaluate
-from consumers.domain.policy import DEFAULT_POLICY, load_policy, policy_from_mapping
+from consumers.domain.policy import DEFAULT_POLICY, policy_from_mapping
+from tests.support.policies import TUNED
 
 pytestmark = pytest.mark.unit
-
-TUNED = """
-# our decision makers expect a call every six weeks
-[warmth.cadence_days]
-decision_maker = 42
-
-[alerts]
-health_drop_points = 20
-single_threaded_tiers = ["strategic"]
-"""
 
 
 def test_defaults_add_up_to_one_hundred_points() -> None:
@@ -33,17 +23,6 @@ def test_defaults_add_up_to_one_hundred_points() -> None:
     assert DEFAULT_POLICY.band(74.9) == "watch"
     assert DEFAULT_POLICY.band(30) == "at_risk"
     assert DEFAULT_POLICY.band(29.9) == "critical"
-
-
-def test_toml_overrides_only_what_it_names(tmp_path: Path) -> None:
-    path = tmp_path / "policy.toml"
-    path.write_text(TUNED)
-    policy = load_policy(path)
-    assert policy.warmth.cadence_days["decision_maker"] == 42
-    assert policy.warmth.cadence_days["champion"] == 21  # untouched default
-    assert policy.alerts.health_drop_points == 20
-    assert policy.alerts.single_threaded_tiers == ("strategic",)
-    assert policy.weights == DEFAULT_POLICY.weights
 
 
 def test_a_longer_cadence_delays_the_cooling_alert(ev: Any) -> None:
@@ -90,19 +69,3 @@ def test_a_longer_cadence_delays_the_cooling_alert(ev: Any) -> None:
 def test_invalid_policies_are_refused_with_a_reason(doc: dict[str, Any], message: str) -> None:
     with pytest.raises(PolicyError, match=message):
         policy_from_mapping(doc)
-
-
-def test_unreadable_policy_file_is_a_policy_error(tmp_path: Path) -> None:
-    with pytest.raises(PolicyError, match="cannot read"):
-        load_policy(tmp_path / "missing.toml")
-    bad = tmp_path / "bad.toml"
-    bad.write_text("[warmth\n")
-    with pytest.raises(PolicyError, match="not valid TOML"):
-        load_policy(bad)
-
-
-def test_a_policy_file_with_a_bad_value_names_the_key(tmp_path: Path) -> None:
-    path = tmp_path / "policy.toml"
-    path.write_text('[support.severity_points]\nP1 = "high"\n')
-    with pytest.raises(PolicyError, match=r"support\.severity_points\.P1 must be a number"):
-        load_policy(path)

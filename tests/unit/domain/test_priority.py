@@ -6,29 +6,12 @@ from typing import Any
 
 import pytest
 
-from consumers.domain.alerts import Alert, open_alerts_for
-from consumers.domain.apply import fold_events
-from consumers.domain.evaluate import Health, evaluate
-from consumers.domain.priority import account_priority, handover, next_action, rank_queue
-from consumers.domain.state import AccountState
+from consumers.domain.alerts import open_alerts_for
+from consumers.domain.evaluate import evaluate
+from consumers.domain.priority import account_priority, handover, next_action
+from tests.support.accounts import people, view
 
 pytestmark = pytest.mark.unit
-
-View = tuple[AccountState, Health, tuple[Alert, ...]]
-
-
-def view(ev: Any, events: list[Any], day: float) -> View:
-    state = fold_events(ev.account_id, events)
-    health = evaluate(state, ev.at(day))
-    return state, health, open_alerts_for(health)
-
-
-def people(ev: Any) -> list[Any]:
-    return [
-        ev.person(0, "anna", "Anna Berg", "decision_maker", "Procurement"),
-        ev.person(0, "ben", "Ben Ortiz", "champion", "Engineering"),
-        ev.person(0, "cara", "Cara Lind", "influencer", "Operations"),
-    ]
 
 
 def test_silent_decision_maker_gives_a_call_action(ev: Any) -> None:
@@ -72,24 +55,6 @@ def test_handover_asks_the_new_kam_to_introduce_themselves(ev: Any) -> None:
     # two months on the handover is history
     state, health, alerts = view(ev, events, 95)
     assert not next_action(state, health, alerts).startswith("Handover")
-
-
-def test_queue_ranks_a_troubled_strategic_account_above_a_quiet_standard_one(
-    ev: Any, events_for: Any
-) -> None:
-    trouble = [ev.account(0, tier="strategic"), *people(ev), ev.ticket(29, "T-1", "P1")]
-    trouble += [ev.contact(0, "anna"), ev.left(20, "ben")]
-    other = events_for("globex")
-    calm = [other.account(0, tier="standard", target=200_000.0, name="Globex")]
-    calm += [other.person(0, "gus", "Gus Hale", "decision_maker", "IT")]
-    calm += [other.contact(d, "gus") for d in range(0, 31, 10)]
-    queue = rank_queue([view(other, calm, 30), view(ev, trouble, 30)])
-    assert [(q.rank, q.account_id) for q in queue] == [(1, "acme"), (2, "globex")]
-    top = queue[0]
-    assert top.open_alerts >= 3
-    assert top.priority > queue[1].priority
-    assert top.health < queue[1].health
-    assert top.next_action == "Get P1 ticket T-1 resolved"
 
 
 def test_priority_grows_with_value_risk_and_urgency(ev: Any, events_for: Any) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,132 +11,22 @@ from hypothesis import strategies as st
 
 from consumers.domain.alerts import open_alerts_for
 from consumers.domain.apply import apply, apply_all, fold_events
+from consumers.domain.as_of import present
 from consumers.domain.due import RESOLUTION, next_due, signature
-from consumers.domain.errors import DomainError, StateFormatError
+from consumers.domain.errors import DomainError
 from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.policy import DEFAULT_POLICY
-from consumers.domain.scoring import present
 from consumers.domain.state import (
     ORDERS_KEPT,
     TOUCHPOINTS_PER_KIND,
     AccountState,
-    state_from_dict,
-    state_to_dict,
 )
+from consumers.pipeline.codecs.state import state_to_dict
 from schemas import validate_event
 from schemas.events import BaseEvent
+from tests.support.strategies import BASE, arrivals, event_sets
 
 pytestmark = pytest.mark.unit
-
-BASE = datetime(2026, 1, 1, tzinfo=UTC)
-PEOPLE = ["anna", "ben", "cara", "dev"]
-ROLES = ["decision_maker", "champion", "influencer", "user", "blocker"]
-
-
-@st.composite
-def event_specs(draw: st.DrawFn) -> dict[str, Any]:
-    """One input event as a JSON-like dict; times on a coarse grid so that ties happen."""
-    day = draw(st.one_of(st.integers(0, 40), st.integers(0, 900)))
-    hour = draw(st.sampled_from([0, 0, 6, 12]))
-    kind = draw(
-        st.sampled_from(
-            [
-                "account.upserted",
-                "stakeholder.upserted",
-                "contact.logged",
-                "contact.logged",
-                "order.placed",
-                "order.cancelled",
-                "reorg.stakeholder_left",
-                "reorg.stakeholder_joined",
-                "reorg.role_changed",
-                "reorg.unit_restructured",
-                "ticket.opened",
-                "ticket.escalated",
-                "ticket.resolved",
-                "ticket.reopened",
-            ]
-        )
-    )
-    sid = draw(st.sampled_from(PEOPLE))
-    oid = f"o{draw(st.integers(0, 5))}"
-    tid = f"t{draw(st.integers(0, 3))}"
-    body: dict[str, Any] = {
-        "type": kind,
-        "account_id": "acme",
-        "occurred_at": (BASE + timedelta(days=day, hours=hour)).isoformat(),
-    }
-    if kind == "account.upserted":
-        body |= {
-            "name": "ACME",
-            "tier": draw(st.sampled_from(["strategic", "key", "standard"])),
-            "kam_id": draw(st.sampled_from(["k1", "k2"])),
-            "annual_revenue_target": draw(st.sampled_from([None, 500_000.0])),
-            "currency": "EUR",
-        }
-    elif kind == "stakeholder.upserted":
-        body |= {
-            "stakeholder_id": sid,
-            "name": sid.title(),
-            "role": draw(st.sampled_from(ROLES)),
-            "department": draw(st.sampled_from([None, "Ops", "IT"])),
-        }
-    elif kind == "contact.logged":
-        body |= {
-            "stakeholder_id": sid,
-            "channel": draw(st.sampled_from(["meeting", "call", "email", "visit"])),
-            "direction": "outbound",
-            "sentiment": draw(st.sampled_from([None, -0.5, 0.5])),
-        }
-    elif kind == "order.placed":
-        body |= {
-            "order_id": oid,
-            "amount": float(draw(st.integers(0, 9)) * 1000),
-            "currency": "EUR",
-        }
-    elif kind == "order.cancelled":
-        body |= {"order_id": oid}
-    elif kind in ("reorg.stakeholder_left",):
-        body |= {"stakeholder_id": sid}
-    elif kind == "reorg.stakeholder_joined":
-        body |= {"stakeholder_id": sid, "role": draw(st.sampled_from(ROLES))}
-    elif kind == "reorg.role_changed":
-        body |= {"stakeholder_id": sid, "new_role": draw(st.sampled_from(ROLES))}
-    elif kind == "reorg.unit_restructured":
-        body |= {
-            "unit": "Plant 2",
-            "affected_stakeholder_ids": draw(st.lists(st.sampled_from(PEOPLE))),
-        }
-    elif kind == "ticket.opened":
-        sla = draw(st.sampled_from([None, 4, 48]))
-        body |= {
-            "ticket_id": tid,
-            "severity": draw(st.sampled_from(["P1", "P2", "P3"])),
-            "sla_due_at": (
-                None if sla is None else (BASE + timedelta(days=day, hours=hour + sla)).isoformat()
-            ),
-        }
-    elif kind == "ticket.escalated":
-        body |= {"ticket_id": tid, "severity": draw(st.sampled_from([None, "P1"]))}
-    else:
-        body |= {"ticket_id": tid}
-    return body
-
-
-@st.composite
-def event_sets(draw: st.DrawFn, max_size: int = 40) -> list[BaseEvent]:
-    """A set of distinct events (unique event_ids) for account ``acme``."""
-    specs = draw(st.lists(event_specs(), min_size=1, max_size=max_size))
-    return [validate_event({**s, "event_id": f"e{i}"}) for i, s in enumerate(specs)]
-
-
-@st.composite
-def arrivals(draw: st.DrawFn) -> tuple[list[BaseEvent], list[BaseEvent]]:
-    """An event set and one arrival sequence of it: shuffled, with duplicates."""
-    events = draw(event_sets())
-    dupes = draw(st.lists(st.sampled_from(events), max_size=10))
-    order = draw(st.permutations(events + dupes))
-    return events, order
 
 
 @settings(max_examples=300, deadline=None)
@@ -150,14 +39,6 @@ def test_any_order_and_any_duplicates_give_the_same_state(
     shuffled = fold_events("acme", arrival)
     assert shuffled == in_order
     assert state_to_dict(shuffled) == state_to_dict(in_order)
-
-
-@settings(max_examples=100, deadline=None)
-@given(event_sets())
-def test_state_round_trips_through_json(events: list[BaseEvent]) -> None:
-    state = fold_events("acme", events)
-    text = json.dumps(state_to_dict(state))
-    assert state_from_dict(json.loads(text)) == state
 
 
 def test_reapplying_an_event_changes_nothing(ev: Any) -> None:
@@ -224,13 +105,6 @@ def test_a_replayed_event_older_than_the_horizon_is_dropped_as_if_it_came_in_ord
 def test_an_event_for_another_account_is_refused(ev: Any) -> None:
     with pytest.raises(DomainError):
         apply(AccountState("other"), ev.account(0))
-
-
-def test_unknown_stored_format_is_refused() -> None:
-    with pytest.raises(StateFormatError):
-        state_from_dict({"v": 99, "account_id": "acme"})
-    with pytest.raises(StateFormatError):
-        state_from_dict({"v": 2})
 
 
 # --- evaluation is order-insensitive too, and monotone where it must be ----------------------

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consumers.domain.policy import CHANNELS, DEFAULT_POLICY, ROLES, Policy, policy_from_mapping
-from consumers.domain.state import Reg, Stakeholder, Touchpoint
-from consumers.domain.warmth import DAY, touchpoint_strength, warm_until, warmth
+from consumers.domain.days import DAY
+from consumers.domain.policy import DEFAULT_POLICY, Policy, policy_from_mapping
+from consumers.domain.state import Reg, StakeholderState, Touchpoint
+from consumers.domain.warmth import touchpoint_strength, warm_until, warmth
+from schemas.vocabulary import CHANNELS, STAKEHOLDER_ROLES
 
 pytestmark = pytest.mark.unit
 
@@ -44,9 +46,9 @@ POLICIES = [
 ]
 
 
-def person(points: list[Touchpoint], role: str) -> Stakeholder:
+def person(points: list[Touchpoint], role: str) -> StakeholderState:
     newest_first = tuple(sorted(set(points), key=lambda p: p.stamp, reverse=True))
-    return Stakeholder(
+    return StakeholderState(
         stakeholder_id="s1",
         known_since=T0 - timedelta(days=500),
         role=Reg(role, T0, "e1"),
@@ -54,12 +56,12 @@ def person(points: list[Touchpoint], role: str) -> Stakeholder:
     )
 
 
-def plain_warmth(p: Stakeholder, now: datetime, policy: Policy) -> float:
+def plain_warmth(p: StakeholderState, now: datetime, policy: Policy) -> float:
     strengths = (touchpoint_strength(t, p.current_role, now, policy) for t in p.touchpoints)
     return min(1.0, max(strengths, default=0.0))
 
 
-def plain_warm_until(p: Stakeholder, now: datetime, policy: Policy) -> datetime | None:
+def plain_warm_until(p: StakeholderState, now: datetime, policy: Policy) -> datetime | None:
     w = policy.warmth
     ends = []
     for t in p.touchpoints:
@@ -76,7 +78,7 @@ def plain_warm_until(p: Stakeholder, now: datetime, policy: Policy) -> datetime 
 @settings(max_examples=300, deadline=None)
 @given(
     points=touchpoints,
-    role=st.sampled_from(ROLES),
+    role=st.sampled_from(STAKEHOLDER_ROLES),
     at=offsets,
     policy=st.sampled_from(POLICIES),
 )

@@ -10,13 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consumers.account_processor import AccountProcessor
-from consumers.account_step import StepOutput, stored_from_dict
-from consumers.clock import EventClock
 from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.replay import event_clock, fold_accounts, replay
-from consumers.domain.state import state_to_dict
-from consumers.kam_queue import KamQueueBook
+from consumers.pipeline.account_processor import AccountProcessor
+from consumers.pipeline.clock import EventClock
+from consumers.pipeline.codecs.state import state_to_dict
+from consumers.pipeline.codecs.stored import stored_from_dict
+from consumers.pipeline.kam_queue import KamQueueBook
+from consumers.pipeline.step import StepOutput
 from schemas import validate_event
 from schemas.events import BaseEvent
 from tests.support.histories import portfolio_history
@@ -115,14 +116,14 @@ def test_alert_lifecycle_is_published_as_changes() -> None:
 
 def test_handover_moves_the_account_between_kam_queues() -> None:
     _, outputs = run([[e] for e in HISTORY])
-    entries = [q for out in outputs for q in out.queue_entries if q.account_id == "acct-05"]
+    entries = [q for out in outputs for q in out.queue_lines if q.account_id == "acct-05"]
     removal = [q for q in entries if not q.present]
     assert [(q.kam_id, q.present) for q in removal] == [("kam-cara", False)]
     assert entries[-1].kam_id == "kam-dora"
 
     # The KAM stage's own book, fed the lines in the order they were published.
     book = KamQueueBook({})
-    book.apply(q for out in outputs for q in out.queue_entries)
+    book.apply(q for out in outputs for q in out.queue_lines)
     queues = {q.kam_id: {i.account_id for i in q.items} for q in book.take_dirty()}
     assert "acct-05" not in queues["kam-cara"]
     assert queues["kam-dora"] == {"acct-05"}
@@ -181,7 +182,8 @@ def test_outputs_carry_the_evaluation_time(account: str) -> None:
 
 
 def test_reused_encoding_equals_a_fresh_encoding() -> None:
-    from consumers.account_step import step, stored_to_dict
+    from consumers.pipeline.codecs.stored import stored_to_dict
+    from consumers.pipeline.step import step
 
     events = [e for e in HISTORY if e.account_id == "acct-03"]
     before = step(None, "acct-03", events[:30], events[29].occurred_at).stored

@@ -1,18 +1,21 @@
-"""The KAM stage's queue book: lines in, ranked queues out, handovers, rebuilds."""
+"""A KAM's queue: each account's line, the book of lines, ranked queues, handovers, rebuilds."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from consumers.kam_queue import KamQueueBook, kam_of_line, line_key
-from schemas.internal import QueueEntry
+from consumers.domain.policy import DEFAULT_POLICY
+from consumers.pipeline.kam_queue import KamQueueBook, kam_of_line, line_key, rank
+from consumers.pipeline.projections import queue_line
+from schemas.internal import QueueLine
+from tests.support.accounts import people, view
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
 
-def line(kam: str, account: str, priority: float, minutes: int = 0, **kw: Any) -> QueueEntry:
-    return QueueEntry(
+def line(kam: str, account: str, priority: float, minutes: int = 0, **kw: Any) -> QueueLine:
+    return QueueLine(
         kam_id=kam,
         account_id=account,
         priority=priority,
@@ -56,7 +59,7 @@ def test_handover_removes_the_account_from_the_old_kam() -> None:
     book.take_dirty()
     book.apply(
         [
-            QueueEntry(kam_id="k1", account_id="a", present=False, as_of=T0 + timedelta(hours=1)),
+            QueueLine(kam_id="k1", account_id="a", present=False, as_of=T0 + timedelta(hours=1)),
             line("k2", "a", 5, minutes=60),
         ]
     )
@@ -73,3 +76,26 @@ def test_rebuild_restores_owned_kams_and_marks_them_changed() -> None:
     assert fresh.rebuild(lambda kam: kam != "k3") == 2
     assert sorted(q.kam_id for q in fresh.take_dirty()) == ["k1", "k2"]
     assert kam_of_line(line_key("k1", "a")) == "k1"
+
+
+def test_queue_ranks_a_troubled_strategic_account_above_a_quiet_standard_one(
+    ev: Any, events_for: Any
+) -> None:
+    trouble = [ev.account(0, tier="strategic"), *people(ev), ev.ticket(29, "T-1", "P1")]
+    trouble += [ev.contact(0, "anna"), ev.left(20, "ben")]
+    other = events_for("globex")
+    calm = [other.account(0, tier="standard", target=200_000.0, name="Globex")]
+    calm += [other.person(0, "gus", "Gus Hale", "decision_maker", "IT")]
+    calm += [other.contact(d, "gus") for d in range(0, 31, 10)]
+    lines = {}
+    for state, health, alerts in (view(other, calm, 30), view(ev, trouble, 30)):
+        line = queue_line(state, health, alerts, DEFAULT_POLICY)
+        assert line is not None
+        lines[state.account_id] = line
+    queue = rank("kam-anna", lines, ev.at(30)).items
+    assert [(q.rank, q.account_id) for q in queue] == [(1, "acme"), (2, "globex")]
+    top = queue[0]
+    assert top.open_alerts >= 3
+    assert top.priority > queue[1].priority
+    assert top.health < queue[1].health
+    assert top.next_action == "Get P1 ticket T-1 resolved"

@@ -12,15 +12,10 @@ from typing import Any
 
 import pytest
 
-from consumers.account_processor import AccountProcessor
-from consumers.account_step import (
-    STORED_FORMAT,
-    StepOutput,
-    step,
-    stored_from_dict,
-    stored_to_dict,
-)
-from consumers.clock import EventClock
+from consumers.pipeline.account_processor import AccountProcessor
+from consumers.pipeline.clock import EventClock
+from consumers.pipeline.codecs.stored import STORED_FORMAT, stored_from_dict, stored_to_dict
+from consumers.pipeline.step import StepOutput, step
 from schemas import validate_event
 from schemas.events import BaseEvent
 from schemas.internal import AccountProfile

@@ -1,0 +1,212 @@
+"""The state read *as of* a clock time: who is present, which tickets are open, live orders.
+
+Facts stamped after ``now`` are ignored, which is what lets the engine
+compute last fortnight's score from today's state (for ``health_drop``) and
+treat slightly-future events correctly. Facts older than a retention horizon
+are forgotten here exactly as retention forgets them, so that pruning never
+changes an evaluation. Collections come out in sorted order, so that float
+sums over them do not depend on the order events arrived in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from consumers.domain.days import days_between
+from consumers.domain.policy import Policy
+from consumers.domain.sentences import ticket_sentence
+from consumers.domain.state import (
+    ORDER_HORIZON,
+    TICKET_HORIZON,
+    AccountState,
+    Reg,
+    ReorgStep,
+    StakeholderState,
+    Ticket,
+)
+from consumers.domain.warmth import warmth
+
+V = TypeVar("V")
+
+
+def present(person: StakeholderState, now: datetime) -> bool:
+    """True when the stakeholder is at the customer at ``now`` (known, not left)."""
+    if person.known_since > now:
+        return False
+    status = person.status
+    if status is None:
+        return True
+    if status.at > now:
+        # The newest status lies in the future: before a "left" they were
+        # there; before a "joined" they were not.
+        return status.value == "left"
+    return status.value == "active"
+
+
+def role_before(person: StakeholderState, step: ReorgStep) -> str:
+    """The role a stakeholder had just before a reorganisation step."""
+    candidates: list[tuple[datetime, str]] = [
+        (s.at, s.role) for s in person.reorg if s.stamp < step.stamp and s.role
+    ]
+    for role, span in person.crm_roles.items():
+        if span.first < step.at:
+            # the newest CRM assertion of this role before the step
+            candidates.append((span.last if span.last < step.at else span.first, role))
+    if not candidates:
+        return person.current_role
+    return max(candidates)[1]
+
+
+def live_orders(state: AccountState, now: datetime) -> list[tuple[datetime, str, float]]:
+    """Orders placed by ``now`` and not cancelled by ``now``: (placed_at, order_id, amount).
+
+    Orders older than the order horizon are forgotten here as retention
+    forgets them, so that pruning never changes an evaluation.
+    """
+    floor = now - ORDER_HORIZON
+    # The state keeps its placed orders sorted by (placed_at, order_id): the
+    # ones placed within [floor, now] are one slice, already in result order.
+    times = state.placed_order_times
+    rows = state.placed_orders[bisect_left(times, floor) : bisect_right(times, now)]
+    return [
+        (r.at, r.order_id, r.amount)
+        for r in rows
+        if r.cancelled_at is None or not floor <= r.cancelled_at <= now
+    ]
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket as it stood at a clock time."""
+
+    ticket_id: str
+    severity: str
+    subject: str | None
+    open_since: datetime
+    escalated_at: datetime | None
+    severity_changed_at: datetime | None
+    sla_due_at: datetime | None
+
+
+def _seen(reg: Reg[V] | None, floor: datetime, now: datetime) -> Reg[V] | None:
+    """The fact if it is stamped within [floor, now], else None."""
+    return reg if reg is not None and floor <= reg.at <= now else None
+
+
+def open_ticket(ticket: Ticket, now: datetime) -> TicketView | None:
+    """The ticket if it is open at ``now``, else None."""
+    # Facts older than the ticket horizon are forgotten here exactly as
+    # retention forgets them, so that pruning never changes an evaluation.
+    floor = now - TICKET_HORIZON
+    status, esc, opened = (
+        _seen(ticket.status, floor, now),
+        _seen(ticket.escalated, floor, now),
+        _seen(ticket.opened, floor, now),
+    )
+    resolved_later = (
+        ticket.status is not None and ticket.status.at > now and ticket.status.value == "resolved"
+    )
+    if status is None:
+        if resolved_later and opened is not None:
+            is_open, since = True, opened.at  # resolved only later than now
+        elif esc is not None:
+            is_open, since = True, esc.at
+        else:
+            return None
+    elif status.value == "open":
+        is_open, since = True, status.at
+    elif esc is not None and esc.stamp > status.stamp:
+        is_open, since = True, esc.at  # escalated after it was resolved: it is not done
+    else:
+        is_open, since = False, status.at
+    if not is_open:
+        return None
+    severity = opened.value.severity if opened is not None else "P3"
+    changed_at = None
+    change = _seen(ticket.severity_change, floor, now)
+    if change is not None and (opened is None or change.stamp > opened.stamp):
+        severity, changed_at = change.value, change.at
+    return TicketView(
+        ticket_id=ticket.ticket_id,
+        severity=severity,
+        subject=opened.value.subject if opened is not None else None,
+        open_since=since,
+        escalated_at=esc.at if esc is not None else None,
+        severity_changed_at=changed_at,
+        sla_due_at=opened.value.sla_due_at if opened is not None else None,
+    )
+
+
+def open_tickets(state: AccountState, now: datetime) -> list[TicketView]:
+    """Tickets open at ``now``, by ticket_id."""
+    # A ticket whose every fact is older than the horizon is forgotten (see
+    # open_ticket): skip it without building its view.
+    floor = now - TICKET_HORIZON
+    views = (open_ticket(t, now) for newest, t in state.tickets_by_id if newest >= floor)
+    return [v for v in views if v is not None]
+
+
+def usual_order_interval(orders: list[tuple[datetime, str, float]], policy: Policy) -> float | None:
+    """Median days between orders over the lookback before the *last* order, or None.
+
+    Anchored at the last order rather than at the clock, so the usual
+    interval does not drift while an account stays silent: the order_gap
+    alert keeps its onset (and so its id) for as long as the gap lasts.
+    """
+    if not orders:
+        return None
+    c = policy.commercial
+    lookback = orders[-1][0] - timedelta(days=c.cadence_lookback_days)
+    times = [at for at, _, _ in orders if at > lookback]
+    if len(times) < c.min_orders_for_cadence:
+        return None
+    gaps = [days_between(a, b) for a, b in itertools.pairwise(times)]
+    return max(1.0, statistics.median(gaps))
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The state read as of one clock time: what the score and the alert rules both need.
+
+    Built once per evaluation so that the rules do not walk the stakeholders,
+    tickets and orders again after the score did.
+    """
+
+    state: AccountState
+    now: datetime
+    people: tuple[StakeholderState, ...]  # present at ``now``, by stakeholder_id
+    heat: Mapping[str, float]  # warmth of each present stakeholder
+    tickets: tuple[TicketView, ...]  # open at ``now``, by ticket_id
+    orders: list[tuple[datetime, str, float]]  # live_orders at ``now``
+    order_interval: float | None  # usual_order_interval of ``orders``
+    # Sentences by ticket_id: the support drivers and the critical_ticket
+    # conditions describe the same open tickets.
+    _sentences: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def ticket_sentence(self, ticket: TicketView) -> str:
+        """:func:`ticket_sentence` at ``now``, composed once per ticket."""
+        text = self._sentences.get(ticket.ticket_id)
+        if text is None:
+            text = self._sentences[ticket.ticket_id] = ticket_sentence(ticket, self.now)
+        return text
+
+
+def as_of(state: AccountState, now: datetime, policy: Policy) -> AsOf:
+    """Read ``state`` as of ``now``."""
+    people = tuple(p for p in state.stakeholders_by_id if present(p, now))
+    orders = live_orders(state, now)
+    return AsOf(
+        state=state,
+        now=now,
+        people=people,
+        heat={p.stakeholder_id: warmth(p, now, policy) for p in people},
+        tickets=tuple(open_tickets(state, now)),
+        orders=orders,
+        order_interval=usual_order_interval(orders, policy),
+    )

@@ -1,0 +1,112 @@
+"""Retention: what an account state forgets once ``latest_at`` moves on.
+
+Every rule is order-insensitive (see the module docs of state.py): a fact is
+dropped when it is older than ``latest_at`` minus its horizon, or when it is
+not among the N newest of its kind. Both thresholds only move forward, so
+whatever one path of arrival drops can never be needed by another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import TypeVar
+
+from consumers.domain.state import (
+    ORDER_HORIZON,
+    ORDERS_KEPT,
+    REORG_HORIZON,
+    TICKET_HORIZON,
+    AccountState,
+    Order,
+    Reg,
+    Ticket,
+)
+
+V = TypeVar("V")
+
+
+def _keep_reg(reg: Reg[V] | None, floor: datetime) -> Reg[V] | None:
+    return None if reg is None or reg.at < floor else reg
+
+
+def retain(state: AccountState) -> AccountState:
+    """Drop every fact outside the retention rules (see module docs of state.py)."""
+    latest = state.latest_at
+    assert latest is not None  # apply always sets it first
+    order_floor = latest - ORDER_HORIZON
+    ticket_floor = latest - TICKET_HORIZON
+    reorg_floor = latest - REORG_HORIZON
+
+    orders = _retain_orders(state.orders, order_floor)
+    tickets = _retain_tickets(state.tickets, ticket_floor)
+    restructures = tuple(r for r in state.restructures if r.at >= reorg_floor)
+    if (
+        orders is state.orders
+        and tickets is state.tickets
+        and len(restructures) == len(state.restructures)
+    ):
+        return state
+    return replace(state, orders=orders, tickets=tickets, restructures=restructures)
+
+
+def _retain_orders(orders: Mapping[str, Order], floor: datetime) -> Mapping[str, Order]:
+    # Placements and cancellations are separate facts, each kept on its own
+    # time, so the outcome never depends on which half arrived first.
+    placed = [o.placed.stamp for o in orders.values() if o.placed is not None]
+    cancelled = [o.cancelled.stamp for o in orders.values() if o.cancelled is not None]
+    placed_floor = _nth_newest(placed, ORDERS_KEPT)
+    cancelled_floor = _nth_newest(cancelled, ORDERS_KEPT)
+    oldest = min((*placed, *cancelled), default=None)
+    if (
+        oldest is not None
+        and oldest[0] >= floor
+        and placed_floor is None
+        and cancelled_floor is None
+    ):
+        return orders  # the common case: nothing to drop
+    result: dict[str, Order] = {}
+    for oid, order in orders.items():
+        p = order.placed
+        if p is not None and (
+            p.at < floor or (placed_floor is not None and p.stamp < placed_floor)
+        ):
+            p = None
+        c = order.cancelled
+        if c is not None and (
+            c.at < floor or (cancelled_floor is not None and c.stamp < cancelled_floor)
+        ):
+            c = None
+        if p is not None or c is not None:
+            result[oid] = order if (p, c) == (order.placed, order.cancelled) else Order(oid, p, c)
+    return result
+
+
+def _nth_newest(stamps: list[tuple[datetime, str]], n: int) -> tuple[datetime, str] | None:
+    """The stamp of the n-th newest item, or None when there are at most n."""
+    if len(stamps) <= n:
+        return None
+    return sorted(stamps, reverse=True)[n - 1]
+
+
+def _retain_tickets(tickets: Mapping[str, Ticket], floor: datetime) -> Mapping[str, Ticket]:
+    def stamps(t: Ticket) -> list[datetime]:
+        return [r.at for r in (t.opened, t.status, t.escalated, t.severity_change) if r is not None]
+
+    if all(at >= floor for t in tickets.values() for at in stamps(t)):
+        return tickets
+    result: dict[str, Ticket] = {}
+    for tid, t in tickets.items():
+        kept = Ticket(
+            tid,
+            _keep_reg(t.opened, floor),
+            _keep_reg(t.status, floor),
+            _keep_reg(t.escalated, floor),
+            _keep_reg(t.severity_change, floor),
+        )
+        if any(
+            r is not None for r in (kept.opened, kept.status, kept.escalated, kept.severity_change)
+        ):
+            result[tid] = kept
+    return result

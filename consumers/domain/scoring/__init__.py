@@ -1,0 +1,19 @@
+"""The health score: four components of penalties, each penalty a driver with a sentence.
+
+See docs/scoring.md for every factor and its default weight.
+"""
+
+from consumers.domain.scoring.drivers import Components, Scored, ScoreDriver
+from consumers.domain.scoring.score import score_as_of
+from consumers.domain.scoring.stability import Shock, shocks
+from consumers.domain.scoring.support import ticket_penalty
+
+__all__ = [
+    "Components",
+    "ScoreDriver",
+    "Scored",
+    "Shock",
+    "score_as_of",
+    "shocks",
+    "ticket_penalty",
+]

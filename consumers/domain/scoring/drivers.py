@@ -1,0 +1,38 @@
+"""What a score is made of: its drivers (the penalties), components and band."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ScoreDriver:
+    """A factor that costs the score points: ``impact`` is negative score points."""
+
+    factor: str
+    impact: float
+    text: str
+    component: str
+
+
+@dataclass(frozen=True)
+class Components:
+    """The four components, each 0–100."""
+
+    relationship: float
+    commercial: float
+    support: float
+    stability: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A score with everything that explains it."""
+
+    score: float
+    band: str
+    components: Components
+    drivers: tuple[ScoreDriver, ...]  # every penalty, most negative first
+
+
+# --- as-of views of the state -------------------------------------------------------------

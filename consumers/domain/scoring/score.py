@@ -1,0 +1,77 @@
+"""The health score 0–100 of a state read as of a clock time, with every driver.
+
+The score is 100 minus penalties. Each factor can cost at most its weight in
+points (policy ``[weights]``); a component's value is the share of its points
+still standing. Every penalty is a driver with a sentence a KAM understands,
+so the drivers always add up to the distance from 100.
+
+Everything is read *as of* ``now``: facts stamped after ``now`` are ignored,
+which is what lets the engine compute last fortnight's score from today's
+state (for ``health_drop``) and treat slightly-future events correctly.
+Collections are always walked in sorted order so that float sums, and so the
+rounded score, do not depend on the order events arrived in.
+"""
+
+from __future__ import annotations
+
+from consumers.domain.as_of import AsOf
+from consumers.domain.policy import Policy
+from consumers.domain.scoring.commercial import commercial_drivers
+from consumers.domain.scoring.drivers import Components, Scored, ScoreDriver
+from consumers.domain.scoring.relationship import relationship_drivers
+from consumers.domain.scoring.stability import stability_drivers
+from consumers.domain.scoring.support import support_drivers
+
+
+def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
+    """Score a state already read as of a clock time.
+
+    With ``explain=False`` the result has the same score, band and components
+    but no drivers: for callers that only compare numbers (the health-drop
+    baseline, next_due's probes), which then skip composing every sentence.
+    The penalties are computed by the very same code either way, so the
+    numbers are identical.
+    """
+    w = policy.weights
+    drivers: list[ScoreDriver] = []
+    drivers += relationship_drivers(view, policy, explain)
+    drivers += commercial_drivers(view, policy, explain)
+    drivers += support_drivers(view, policy, explain)
+    drivers += stability_drivers(view.state, view.now, policy)  # rare: always explained
+
+    # Each component's penalties in driver order, gathered in one pass; summing
+    # the same values in the same order gives the same floats as before.
+    losses: dict[str, list[float]] = {
+        "relationship": [],
+        "commercial": [],
+        "support": [],
+        "stability": [],
+    }
+    for d in drivers:
+        losses[d.component].append(-d.impact)
+
+    def component(name: str, weight: float) -> float:
+        lost = sum(losses[name])
+        return 100.0 if weight <= 0 else round(max(0.0, 100.0 * (1 - lost / weight)), 1)
+
+    total_lost = sum(-d.impact for d in drivers)
+    value = round(min(100.0, max(0.0, 100.0 - total_lost)), 1)
+    components = Components(
+        relationship=component("relationship", w.relationship),
+        commercial=component("commercial", w.commercial),
+        support=component("support", w.support),
+        stability=component("stability", w.stability),
+    )
+    if not explain:
+        return Scored(value, policy.band(value), components, ())
+    ordered = tuple(
+        sorted(
+            (
+                ScoreDriver(d.factor, round(d.impact, 1), d.text, d.component)
+                for d in drivers
+                if d.impact < 0
+            ),
+            key=lambda d: (d.impact, d.factor),
+        )
+    )
+    return Scored(value, policy.band(value), components, ordered)

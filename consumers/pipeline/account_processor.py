@@ -1,0 +1,134 @@
+"""The account stage's logic without Faust: batches in, outputs to publish out.
+
+The Faust agent (consumers/agents/accounts.py) decodes messages and hands
+the valid events of a batch to :meth:`AccountProcessor.handle`; its timer
+calls :meth:`AccountProcessor.evaluate_due`. Tests drive the very same
+object with a plain dict as the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from consumers.domain.policy import DEFAULT_POLICY, Policy
+from consumers.pipeline.clock import Clock
+from consumers.pipeline.codecs.stored import stored_from_dict, stored_to_dict
+from consumers.pipeline.due_index import DueIndex
+from consumers.pipeline.step import StepOutput, step, unsent_outputs
+from consumers.pipeline.stored import StoredAccount
+from schemas.events import BaseEvent
+
+log = logging.getLogger(__name__)
+
+#: Most due accounts one call to evaluate_due handles (the rest wait for the next);
+#: keeps one timer tick from holding the event loop for long.
+DUE_BATCH = 300
+#: Most parsed account records kept in memory beside the table.
+PARSED_CACHE_MAX = 100_000
+
+
+@dataclass
+class Recovery:
+    """What :meth:`AccountProcessor.rebuild_index` found in the store."""
+
+    accounts: int = 0  # accounts indexed
+    #: The last outputs of the newly owned accounts: their previous owner may
+    #: have died after storing a step and before sending what it published.
+    unsent: list[StepOutput] = field(default_factory=list)
+
+
+class AccountProcessor:
+    """Per-account state in ``store`` (account_id → stored dict), a clock and a due index."""
+
+    def __init__(
+        self,
+        store: MutableMapping[str, Any],
+        clock: Clock,
+        policy: Policy = DEFAULT_POLICY,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        self.due = DueIndex()
+        # Parsed records by account, valid while the store still holds the very
+        # dict they were parsed from (a recovery or another writer replaces it).
+        self._parsed: dict[str, tuple[Any, StoredAccount]] = {}
+
+    def handle(self, events: Iterable[BaseEvent]) -> list[StepOutput]:
+        """Apply a batch: each account is read, evaluated and written once.
+
+        Accounts that only became due (the clock moved, no event of theirs) wait
+        for :meth:`evaluate_due`, which the worker's timer calls every 0.5 s:
+        evaluating them after every batch would, during a backlog, re-evaluate
+        the same accounts many times a second for nothing.
+        """
+        by_account: dict[str, list[BaseEvent]] = {}
+        for event in events:
+            self.clock.observe(event.occurred_at)
+            by_account.setdefault(event.account_id, []).append(event)
+        now = self.clock.now()
+        if now is None:
+            return []
+        return [self._step(a, evs, now) for a, evs in sorted(by_account.items())]
+
+    def evaluate_due(self, now: datetime | None = None, limit: int = DUE_BATCH) -> list[StepOutput]:
+        """Evaluate the accounts whose due time has come (at most ``limit``)."""
+        now = now or self.clock.now()
+        if now is None:
+            return []
+        return [
+            self._step(account_id, (), now)
+            for account_id in self.due.pop_due(now, limit=limit)
+            if self.store.get(account_id) is not None
+        ]
+
+    def _load(self, account_id: str) -> tuple[StoredAccount, Any] | None:
+        raw = self.store.get(account_id)
+        if not raw:
+            return None
+        cached = self._parsed.get(account_id)
+        if cached is not None and cached[0] is raw:
+            return cached[1], raw
+        return stored_from_dict(raw), raw
+
+    def _step(self, account_id: str, events: Sequence[BaseEvent], now: datetime) -> StepOutput:
+        loaded = self._load(account_id)
+        out = step(loaded[0] if loaded else None, account_id, events, now, self.policy)
+        raw = stored_to_dict(out.stored, loaded)
+        self.store[account_id] = raw
+        if len(self._parsed) >= PARSED_CACHE_MAX and account_id not in self._parsed:
+            self._parsed.clear()  # bounded memory; the next reads parse again
+        self._parsed[account_id] = (raw, out.stored)
+        self.due.schedule(account_id, out.stored.due_at)
+        return out
+
+    def rebuild_index(
+        self, owns: Callable[[str], bool], newly_owned: Callable[[str], bool] | None = None
+    ) -> Recovery:
+        """Refill the due index from the store for the accounts ``owns`` accepts.
+
+        Called after a rebalance: O(accounts owned) once, so that ticks stay
+        O(accounts due). Also resumes the event clock from the stored records,
+        and collects the outboxes of the accounts ``newly_owned`` accepts, for
+        the caller to send again before anything else of theirs.
+        """
+        self.due.clear()
+        found = Recovery()
+        for account_id, raw in list(self.store.items()):
+            if raw and owns(account_id):
+                stored = stored_from_dict(raw)
+                if len(self._parsed) < PARSED_CACHE_MAX:
+                    self._parsed[account_id] = (raw, stored)
+                for seen in (stored.state.latest_at, stored.evaluated_at):
+                    if seen is not None:
+                        self.clock.observe(seen)
+                self.due.schedule(account_id, stored.due_at)
+                found.accounts += 1
+                resend = newly_owned is not None and newly_owned(account_id)
+                if resend and (unsent := unsent_outputs(stored)) is not None:
+                    found.unsent.append(unsent)
+        return found

@@ -1,0 +1,1 @@
+"""JSON-compatible forms of what the worker's tables keep (and so their changelogs)."""

@@ -1,0 +1,179 @@
+"""The account state as JSON-compatible data: what the worker's account table stores.
+
+Short keys keep the changelog small; the format is versioned (``"v"``) so
+that a later release can read what an earlier one wrote. Timestamps are
+integer microseconds since the epoch: exact, and half the bytes of ISO text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from consumers.domain.days import EPOCH
+from consumers.domain.state import (
+    AccountFacts,
+    AccountState,
+    KamSpan,
+    Order,
+    OrderFacts,
+    Reg,
+    ReorgStep,
+    Restructure,
+    Span,
+    StakeholderState,
+    Ticket,
+    TicketFacts,
+    Touchpoint,
+)
+from consumers.pipeline.codecs.errors import StateFormatError
+
+#: The version of the dicts :func:`state_to_dict` writes.
+FORMAT_VERSION = 2
+
+
+_MICRO = timedelta(microseconds=1)
+
+
+def _t(value: datetime) -> int:
+    # Integer microseconds since the epoch: exact, and half the bytes of ISO text.
+    return (value - EPOCH) // _MICRO
+
+
+def _pt(value: Any) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise StateFormatError(f"expected integer microseconds for a timestamp, got {value!r}")
+    return EPOCH + value * _MICRO
+
+
+def _ot(value: datetime | None) -> int | None:
+    return None if value is None else _t(value)
+
+
+def _opt(value: Any) -> datetime | None:
+    return None if value is None else _pt(value)
+
+
+def _reg(reg: Reg[Any] | None, encode: Any = None) -> list[Any] | None:
+    if reg is None:
+        return None
+    value = reg.value if encode is None else encode(reg.value)
+    return [value, _t(reg.at), reg.event_id]
+
+
+def _preg(raw: Any, decode: Any = None) -> Reg[Any] | None:
+    if raw is None:
+        return None
+    value, at, event_id = raw
+    return Reg(value if decode is None else decode(value), _pt(at), str(event_id))
+
+
+def state_to_dict(state: AccountState) -> dict[str, Any]:
+    """Encode a state as plain JSON-compatible data (for a changelog-backed table)."""
+    return {
+        "v": FORMAT_VERSION,
+        "account_id": state.account_id,
+        "info": _reg(state.info, _facts_to_list),
+        "first_seen": _ot(state.first_seen),
+        "latest_at": _ot(state.latest_at),
+        "kams": {k: [_t(s.first), _t(s.last)] for k, s in sorted(state.kams.items())},
+        "stakeholders": {k: _stakeholder_to_dict(s) for k, s in sorted(state.stakeholders.items())},
+        "orders": {
+            k: [_reg(o.placed, lambda f: [f.amount, f.currency]), _reg(o.cancelled)]
+            for k, o in sorted(state.orders.items())
+        },
+        "tickets": {
+            k: [
+                _reg(t.opened, lambda f: [f.severity, f.subject, _ot(f.sla_due_at)]),
+                _reg(t.status),
+                _reg(t.escalated),
+                _reg(t.severity_change),
+            ]
+            for k, t in sorted(state.tickets.items())
+        },
+        "restructures": [
+            [_t(r.at), r.event_id, r.unit, list(r.affected)] for r in state.restructures
+        ],
+    }
+
+
+def state_from_dict(data: Mapping[str, Any]) -> AccountState:
+    """Decode what :func:`state_to_dict` produced; raises StateFormatError if it cannot."""
+    try:
+        if data.get("v") != FORMAT_VERSION:
+            raise StateFormatError(f"unknown account state format version {data.get('v')!r}")
+        return AccountState(
+            account_id=str(data["account_id"]),
+            info=_preg(data["info"], _facts_from_list),
+            first_seen=_opt(data["first_seen"]),
+            latest_at=_opt(data["latest_at"]),
+            kams={k: KamSpan(_pt(a), _pt(b)) for k, (a, b) in data["kams"].items()},
+            stakeholders={k: _stakeholder_from_dict(k, s) for k, s in data["stakeholders"].items()},
+            orders={
+                k: Order(
+                    order_id=k,
+                    placed=_preg(p, lambda f: OrderFacts(float(f[0]), str(f[1]))),
+                    cancelled=_preg(c),
+                )
+                for k, (p, c) in data["orders"].items()
+            },
+            tickets={
+                k: Ticket(
+                    ticket_id=k,
+                    opened=_preg(o, lambda f: TicketFacts(f[0], f[1], _opt(f[2]))),
+                    status=_preg(s),
+                    escalated=_preg(e),
+                    severity_change=_preg(sc),
+                )
+                for k, (o, s, e, sc) in data["tickets"].items()
+            },
+            restructures=tuple(
+                Restructure(_pt(at), eid, unit, tuple(affected))
+                for at, eid, unit, affected in data["restructures"]
+            ),
+        )
+    except StateFormatError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StateFormatError(f"stored account state is unreadable: {exc!r}") from exc
+
+
+def _facts_to_list(f: AccountFacts) -> list[Any]:
+    return [f.name, f.tier, f.kam_id, f.parent_account_id, f.annual_revenue_target, f.currency]
+
+
+def _facts_from_list(raw: list[Any]) -> AccountFacts:
+    name, tier, kam_id, parent, target, currency = raw
+    return AccountFacts(
+        name, tier, kam_id, parent, None if target is None else float(target), currency
+    )
+
+
+def _stakeholder_to_dict(s: StakeholderState) -> dict[str, Any]:
+    return {
+        "since": _t(s.known_since),
+        "name": _reg(s.name),
+        "title": _reg(s.title),
+        "dept": _reg(s.department),
+        "role": _reg(s.role),
+        "status": _reg(s.status),
+        "tp": [[_t(t.at), t.channel, int(t.negative)] for t in s.touchpoints],
+        "reorg": [[_t(r.at), r.event_id, r.kind, r.role] for r in s.reorg],
+        "crm": {k: [_t(v.first), _t(v.last)] for k, v in sorted(s.crm_roles.items())},
+    }
+
+
+def _stakeholder_from_dict(stakeholder_id: str, d: Mapping[str, Any]) -> StakeholderState:
+    return StakeholderState(
+        stakeholder_id=stakeholder_id,
+        known_since=_pt(d["since"]),
+        name=_preg(d["name"]),
+        title=_preg(d["title"]),
+        department=_preg(d["dept"]),
+        role=_preg(d["role"]),
+        status=_preg(d["status"]),
+        touchpoints=tuple(Touchpoint(_pt(a), c, bool(n)) for a, c, n in d["tp"]),
+        reorg=tuple(ReorgStep(_pt(a), e, k, r) for a, e, k, r in d["reorg"]),
+        crm_roles={k: Span(_pt(a), _pt(b)) for k, (a, b) in d["crm"].items()},
+    )

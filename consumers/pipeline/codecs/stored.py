@@ -1,0 +1,102 @@
+"""The worker's account table values: a :class:`StoredAccount` as JSON-compatible data.
+
+Format 2 added the outbox and the evaluation time; records of format 1 are
+still read. The dict keys (``entry``, ``entries``) are those of the stored
+records already on changelog topics, kept so that an upgrade reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from consumers.domain.alerts import from_record, to_record
+from consumers.pipeline.codecs.state import state_from_dict, state_to_dict
+from consumers.pipeline.stored import Outbox, StoredAccount
+from schemas.internal import AccountProfile, QueueLine
+from schemas.outputs import AlertRecord, HealthSnapshot
+
+#: 2 added the outbox and the evaluation time; format 1 records are still read.
+STORED_FORMAT = 2
+_READABLE_FORMATS = frozenset({1, STORED_FORMAT})
+
+
+def stored_to_dict(
+    stored: StoredAccount,
+    previous: tuple[StoredAccount, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """JSON-compatible form for the Faust table (and so its changelog).
+
+    ``previous`` (the record before this step and its dict) lets parts that
+    did not change — the same objects — reuse their already-encoded form.
+    """
+    before, raw = previous if previous is not None else (None, None)
+
+    def part(name: str, now: Any, then: Any, encode: Any) -> Any:
+        if raw is not None and now is then:
+            return raw[name]
+        return encode(now)
+
+    return {
+        "v": STORED_FORMAT,
+        "state": state_to_dict(stored.state),
+        "snapshot": part("snapshot", stored.snapshot, before and before.snapshot, _model_json),
+        "alerts": part(
+            "alerts",
+            stored.open_alerts,
+            before and before.open_alerts,
+            lambda alerts: [to_record(a).model_dump(mode="json") for a in alerts],
+        ),
+        "profile": part("profile", stored.profile, before and before.profile, _model_json),
+        "entry": part("entry", stored.queue_line, before and before.queue_line, _model_json),
+        "due": stored.due_at.isoformat() if stored.due_at else None,
+        "at": stored.evaluated_at.isoformat() if stored.evaluated_at else None,
+        "outbox": _outbox_json(stored.outbox),
+    }
+
+
+_EMPTY_OUTBOX = Outbox()
+
+
+def _outbox_json(outbox: Outbox) -> dict[str, Any] | None:
+    if outbox.is_empty:
+        return None
+    return {
+        "health": outbox.health,
+        "profile": outbox.profile,
+        "alerts": [a.model_dump(mode="json") for a in outbox.alerts],
+        "entries": [e.model_dump(mode="json") for e in outbox.queue_lines],
+    }
+
+
+def _outbox_from_json(data: Mapping[str, Any] | None) -> Outbox:
+    if not data:
+        return _EMPTY_OUTBOX
+    return Outbox(
+        health=bool(data["health"]),
+        profile=bool(data["profile"]),
+        alerts=tuple(AlertRecord.model_validate(a) for a in data["alerts"]),
+        queue_lines=tuple(QueueLine.model_validate(e) for e in data["entries"]),
+    )
+
+
+def _model_json(model: Any) -> Any:
+    return model.model_dump(mode="json") if model is not None else None
+
+
+def stored_from_dict(data: Mapping[str, Any]) -> StoredAccount:
+    """Inverse of :func:`stored_to_dict` (also reads the records of format 1)."""
+    if data.get("v") not in _READABLE_FORMATS:
+        raise ValueError(f"unknown stored account format {data.get('v')!r}")
+    at = data.get("at")
+    return StoredAccount(
+        state=state_from_dict(data["state"]),
+        snapshot=HealthSnapshot.model_validate(data["snapshot"]) if data["snapshot"] else None,
+        open_alerts=tuple(from_record(AlertRecord.model_validate(a)) for a in data["alerts"]),
+        profile=AccountProfile.model_validate(data["profile"]) if data["profile"] else None,
+        queue_line=QueueLine.model_validate(data["entry"]) if data["entry"] else None,
+        due_at=datetime.fromisoformat(data["due"]) if data["due"] else None,
+        outbox=_outbox_from_json(data.get("outbox")),
+        evaluated_at=datetime.fromisoformat(at) if at else None,
+    )

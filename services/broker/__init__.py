@@ -1,0 +1,1 @@
+"""Kafka plumbing: client settings, topic creation and the embedded Tansu broker."""

@@ -1,0 +1,1 @@
+"""What feeds keypulse: the event publisher, the JSONL import, upstream adapters, the simulator."""

@@ -1,0 +1,42 @@
+"""The worker's table values: states survive JSON and stay small; unknown formats are refused."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+
+from consumers.domain.apply import fold_events
+from consumers.pipeline.codecs.errors import StateFormatError
+from consumers.pipeline.codecs.state import state_from_dict, state_to_dict
+from schemas.events import BaseEvent
+from services.ops.bench.domain import state_bytes
+from services.ops.bench.workloads import UuidIds, realistic_account
+from tests.support.strategies import event_sets
+
+pytestmark = pytest.mark.unit
+
+
+@settings(max_examples=100, deadline=None)
+@given(event_sets())
+def test_state_round_trips_through_json(events: list[BaseEvent]) -> None:
+    state = fold_events("acme", events)
+    text = json.dumps(state_to_dict(state))
+    assert state_from_dict(json.loads(text)) == state
+
+
+def test_unknown_stored_format_is_refused() -> None:
+    with pytest.raises(StateFormatError):
+        state_from_dict({"v": 99, "account_id": "acme"})
+    with pytest.raises(StateFormatError):
+        state_from_dict({"v": 2})
+
+
+def test_a_realistic_account_stays_small_in_the_changelog() -> None:
+    ids = UuidIds()
+    state = fold_events("real", realistic_account("real", random.Random(3), ids))
+    size = state_bytes(state)
+    assert size < 20_000, size
+    assert state_from_dict(json.loads(json.dumps(state_to_dict(state)))) == state
