@@ -4,7 +4,7 @@ faust-streaming 0.15.3 with aiokafka 0.14.0 can lose input records when a
 worker joins its group twice in a row, which is what a worker restarted at
 once after a crash does (the dead member is still registered, so a second
 rebalance follows when its session expires). The mechanism, confirmed with a
-log of every fetched and discarded range (docs/architecture.md, "The Faust patches"):
+log of every fetched and discarded range (README, "Restarts lose nothing"):
 
 1. ``Consumer._wait_next_records`` hands aiokafka the consumer's *live* set
    of active partitions. A rebalance empties it (revoke) and Faust pauses

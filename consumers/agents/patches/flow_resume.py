@@ -14,8 +14,8 @@ good; in the stress runs this showed as offsets 1..3 of every input
 partition missing after a batch that held each partition's offset 0.
 
 A worker restarted at once after a crash meets this every time its
-predecessor left changelog records and no commit; docs/architecture.md ("The Faust
-patches") has the log that confirmed it.
+predecessor left changelog records and no commit; the README ("Restarts lose
+nothing") has the log that confirmed it.
 
 The patch: the app's flow-control event, on resume, keeps the queued stream
 records of the current consumer generation (they belong to the current
