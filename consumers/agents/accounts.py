@@ -24,6 +24,7 @@ from faust.types import EventT
 from faust.web import Request, Response, View
 
 from consumers.agents.batched_table import batched_table, tables_settling
+from consumers.agents.batches import Batcher, BatchLimits, consumer_lag, missing_internals
 from consumers.agents.lanes import OrderedLanes, Send
 from consumers.agents.metrics import WorkerMetrics
 from consumers.agents.outputs import Outputs
@@ -38,9 +39,11 @@ from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: Most messages handled in one batch, and how long to wait to fill one.
-BATCH_MAX = 5_000
-BATCH_WITHIN_SECONDS = 0.02
+#: How batches of input messages grow (consumers/agents/batches.py): live
+#: traffic waits 20 ms for more; a backlog (the first message of a batch 1,000
+#: or more records behind its partition's end) waits up to 0.5 s for a full
+#: batch, so that each account is stepped once for many of its events.
+BATCH_LIMITS = BatchLimits(max_events=5_000, linger=0.02, backlog_linger=0.5, backlog_lag=1_000)
 #: How often the timer looks for accounts whose evaluation is due.
 TICK_SECONDS = 0.5
 #: Due accounts evaluated between two yields to the event loop.
@@ -76,14 +79,15 @@ class AccountStage:
         # Table reads and writes happen inside handle(), with no await in between,
         # so the timer and the agent never interleave on one account.
         await self._send(self.processor.handle(d for _, d in valid))
-        for event, decoded in valid:
-            stamp = event.message.timestamp
-            self.metrics.processed(
+        self.metrics.processed_batch(
+            (
                 event.message.topic,
                 decoded.type,  # type: ignore[attr-defined]
                 decoded.occurred_at,
-                int(stamp * 1000) if stamp else None,
+                int(event.message.timestamp * 1000) if event.message.timestamp else None,
             )
+            for event, decoded in valid
+        )
 
     async def _decode(self, event: EventT[Any]) -> BaseEvent | None:
         message = event.message
@@ -208,12 +212,14 @@ def register_account_stage(
             metrics.exposition(), headers={"Content-Type": "text/plain; version=0.0.4"}
         )
 
+    if missing := missing_internals():
+        # A faust-streaming release changed what the Batcher relies on.
+        raise RuntimeError(f"cannot batch Faust streams: Stream lacks {', '.join(missing)}")
+
     @app.agent(stage.source, name="accounts")
     async def accounts(stream: faust.StreamT[Any]) -> None:
-        # take_events is on the concrete Stream, not on the StreamT protocol.
-        async for batch in cast(faust.Stream[Any], stream).take_events(
-            BATCH_MAX, within=BATCH_WITHIN_SECONDS
-        ):
+        batcher = Batcher(cast(faust.Stream[Any], stream), BATCH_LIMITS, consumer_lag(app))
+        async for batch in batcher.batches():
             await stage.process(batch)
 
     @app.timer(interval=TICK_SECONDS, name="accounts-due")  # type: ignore[untyped-decorator]
