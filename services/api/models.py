@@ -43,6 +43,8 @@ ALERT_EXAMPLE: dict[str, Any] = {
     "acked_at": None,
     "acked_by": None,
     "snoozed_until": None,
+    "account_name": "ACME Group",
+    "account_tier": "strategic",
 }
 
 
@@ -77,6 +79,12 @@ class Alert(BaseModel):
     acked_at: datetime | None
     acked_by: str | None = Field(description="Who acknowledged it (kam_id or 'admin').")
     snoozed_until: datetime | None
+    account_name: str | None = Field(
+        default=None, description="The account's name from its master data; null when unknown."
+    )
+    account_tier: str | None = Field(
+        default=None, description="The account's tier from its master data; null when unknown."
+    )
 
 
 class Account(BaseModel):
@@ -134,6 +142,17 @@ class Stakeholder(StakeholderRecord):
     )
 
 
+class QueueEntry(QueueItem):
+    """One ranked queue line, with the account's name and tier (null without master data).
+
+    ``open_alerts`` counts the account's open alerts that are not snoozed, as
+    the account and the alert list do.
+    """
+
+    account_name: str | None = None
+    account_tier: str | None = None
+
+
 class Queue(BaseModel):
     """A KAM's ranked work queue; ``as_of`` is null before the first one was computed."""
 
@@ -147,6 +166,8 @@ class Queue(BaseModel):
                         {
                             "rank": 1,
                             "account_id": "acme-group",
+                            "account_name": "ACME Group",
+                            "account_tier": "strategic",
                             "priority": 87.5,
                             "health": 41.0,
                             "open_alerts": 2,
@@ -160,7 +181,7 @@ class Queue(BaseModel):
 
     kam_id: str
     as_of: datetime | None
-    items: list[QueueItem]
+    items: list[QueueEntry]
 
 
 class SnoozeRequest(BaseModel):
