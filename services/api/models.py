@@ -121,6 +121,56 @@ class Account(BaseModel):
     open_alerts: list[Alert]
 
 
+class AccountListEntry(BaseModel):
+    """One account of the list: master data, current health and visible open alerts.
+
+    ``kam_id`` is null for an account with events but no master data yet
+    (unassigned); so are ``name``, ``tier`` and the revenue target.
+    """
+
+    account_id: str
+    name: str | None
+    tier: str | None
+    kam_id: str | None
+    parent_account_id: str | None
+    score: float | None = Field(description="Current health score; null before the first.")
+    band: str | None
+    open_alerts: int = Field(description="Open alerts that are not snoozed.")
+    priority: float | None = Field(description="Priority in the KAM's queue; null if not queued.")
+    annual_revenue_target: float | None = Field(description="What `sort=revenue` orders by.")
+    currency: str | None
+
+
+class AccountList(BaseModel):
+    """Accounts matching the filters, in the requested order."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "account_id": "acme-group",
+                            "name": "ACME Group",
+                            "tier": "strategic",
+                            "kam_id": "k-anna",
+                            "parent_account_id": None,
+                            "score": 58.5,
+                            "band": "watch",
+                            "open_alerts": 2,
+                            "priority": 87.5,
+                            "annual_revenue_target": 2500000.0,
+                            "currency": "EUR",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    items: list[AccountListEntry]
+
+
 class Stakeholder(StakeholderRecord):
     """A stakeholder with role, status (active/left), last contact and warmth 0–1."""
 
