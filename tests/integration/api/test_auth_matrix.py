@@ -44,6 +44,7 @@ ROUTES: dict[str, tuple[str, str, object]] = {
     "healthz": ("GET", "/healthz", None),
     "readyz": ("GET", "/readyz", None),
     "me": ("GET", "/v1/me", None),
+    "freshness": ("GET", "/v1/freshness", None),
 }
 
 #: Routes anyone may call, with or without a token.
@@ -68,7 +69,9 @@ EXPECTED: dict[str, dict[str, object]] = {
         "lag": 403,
     },
     "ops": {"ingest": 403, "ack": 403, "snooze": 403},
-    "ingest": {name: 403 for name in ROUTES if name not in ("ingest", "me", *OPEN_ROUTES)},
+    "ingest": {
+        name: 403 for name in ROUTES if name not in ("ingest", "me", "freshness", *OPEN_ROUTES)
+    },
     # Everyone who may read alerts may follow them live (docs/contract.md section 4).
     "admin": {},
     "none": {name: 401 for name in ROUTES if name not in OPEN_ROUTES},
