@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from fastapi import HTTPException, status
 from sqlalchemy.engine import Connection
 
-from services.api.auth import require_kam_scope
+from services.api.auth import forbidden, require_kam_scope
 from services.read_models.schema import account_health, accounts
 from services.settings import Principal
 
@@ -30,3 +30,19 @@ def check_account(conn: Connection, principal: Principal, account_id: str) -> No
     if not known:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown account {account_id!r}")
     require_kam_scope(principal, kam_id, f"account {account_id!r}")
+
+
+#: Roles that read every account, unassigned ones included. The ``lead`` role
+#: announced in docs/contract.md belongs here once it is served (a later issue).
+SEES_EVERY_ACCOUNT = frozenset({"ops", "admin"})
+
+
+def listed_kam(principal: Principal, asked: str | None) -> str | None:
+    """The kam_id a list is limited to: a KAM's own always (403 for another's), else ``asked``."""
+    if principal.role in SEES_EVERY_ACCOUNT:
+        return asked
+    if asked is not None and asked != principal.kam_id:
+        raise forbidden("a KAM may list only their own accounts")
+    # Every other role that reaches a list route is a KAM (the route's dependency
+    # decides who may call it); a KAM without kam_id would match nothing.
+    return principal.kam_id or ""

@@ -30,7 +30,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from services.read_models.queries import AlertView
+from services.read_models.queries import AlertView, get_alerts
 from services.read_models.schema import alerts
 
 log = logging.getLogger(__name__)
@@ -67,13 +67,8 @@ def _snapshot(engine: Engine) -> dict[str, _Fingerprint]:
 
 
 def _load(engine: Engine, alert_ids: list[str]) -> list[AlertView]:
-    found: list[AlertView] = []
     with engine.connect() as conn:
-        for start in range(0, len(alert_ids), 500):  # stay under bind-parameter limits
-            chunk = alert_ids[start : start + 500]
-            query = sa.select(alerts).where(alerts.c.alert_id.in_(chunk))
-            for row in conn.execute(query).mappings():
-                found.append(AlertView(**{n: row[n] for n in AlertView.__dataclass_fields__}))
+        found = get_alerts(conn, alert_ids)
     found.sort(key=lambda a: (a.updated_at, a.alert_id))
     return found
 

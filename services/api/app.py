@@ -27,9 +27,20 @@ from services.api.ingest_producer import IngestProducer
 from services.api.lag_sampler import LagSampler
 from services.api.metrics import build_registry
 from services.api.responses import SafeJSONResponse
-from services.api.routes import accounts, alerts, dashboard, events, kams, me, ops, probes
+from services.api.routes import (
+    accounts,
+    alerts,
+    dashboard,
+    events,
+    freshness,
+    kams,
+    me,
+    ops,
+    probes,
+)
 from services.api.webhooks import WebhookDispatcher
 from services.errors import ConfigurationError
+from services.read_models.freshness import freshness_seconds, newest_as_of
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -164,13 +175,18 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
     app.state.ingest_producer = ingest_producer
     app.state.webhooks = webhooks
     app.state.lag_sampler = lag_sampler
-    app.state.metrics_registry = build_registry(settings, lag_sampler, webhooks)
+
+    def measure_freshness() -> float | None:
+        with state.engine().connect() as conn:
+            return freshness_seconds(newest_as_of(conn), state.clock())
+
+    app.state.metrics_registry = build_registry(settings, lag_sampler, webhooks, measure_freshness)
     app.add_middleware(BodySizeLimit, limit=settings.api_max_body_bytes)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (probes, me, events, accounts, kams, alerts, ops, dashboard):
+    for module in (probes, me, freshness, events, accounts, kams, alerts, ops, dashboard):
         app.include_router(module.router)
     return app
 

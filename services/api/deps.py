@@ -138,7 +138,8 @@ def _roles(*roles: str) -> Callable[[Principal], Principal]:
 Reader = Annotated[Principal, Depends(_roles("kam", "ops", "admin"))]
 Ingester = Annotated[Principal, Depends(_roles("ingest", "admin"))]
 AlertActor = Annotated[Principal, Depends(_roles("kam", "admin"))]
-StreamListener = Annotated[Principal, Depends(_roles("kam", "ops"))]
+# The live stream is for exactly those who may list alerts: a KAM (their own), ops and admin.
+StreamListener = Reader
 Operator = Annotated[Principal, Depends(_roles("ops", "admin"))]
 
 AccountId = Annotated[

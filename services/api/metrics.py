@@ -3,8 +3,10 @@
 * consumer lag and lag seconds per partition, and each group's status, from
   the API's background lag sampler;
 * webhook deliveries, failures, retries and drops;
+* ``keypulse_freshness_seconds``, from the read models
+  (:mod:`services.read_models.freshness`: the same figure as the dashboard's);
 * the stream worker's metrics (events consumed, dead letters, alerts raised
-  and resolved, processing latency, freshness), fetched from the worker's
+  and resolved, processing latency), fetched from the worker's
   own ``/metrics`` on its web port and re-exposed here — so one scrape of the
   API sees everything on a one-machine install. With several worker
   replicas, scrape each worker's port directly instead.
@@ -13,10 +15,12 @@
 from __future__ import annotations
 
 import logging
+import math
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
@@ -24,12 +28,39 @@ from prometheus_client.registry import Collector
 
 from services.api.lag_sampler import LagSampler
 from services.api.webhooks import WebhookDispatcher
+from services.errors import KeypulseError
 from services.settings import Settings
 
 log = logging.getLogger("keypulse.api.metrics")
 
 #: Prometheus text format, version 0.0.4.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+#: The freshness gauge. The API computes it from the read models; a worker
+#: that still exports a gauge of this name measures something else (the age
+#: of the newest event's occurred_at), so that family is not re-exposed.
+FRESHNESS = "keypulse_freshness_seconds"
+
+
+class FreshnessCollector(Collector):
+    """``keypulse_freshness_seconds``: now minus the newest ``as_of`` in the read models."""
+
+    def __init__(self, measure: Callable[[], float | None]) -> None:
+        self.measure = measure
+
+    def collect(self) -> Iterator[Metric]:
+        """The gauge; NaN while the read models hold nothing, absent when they cannot be read."""
+        try:
+            seconds = self.measure()
+        except (KeypulseError, sa.exc.SQLAlchemyError) as exc:
+            log.debug("freshness unavailable: %s", exc)
+            return
+        gauge = GaugeMetricFamily(
+            FRESHNESS,
+            "Seconds since the newest health, profile or queue in the read models was computed.",
+        )
+        gauge.add_metric([], math.nan if seconds is None else seconds)
+        yield gauge
 
 
 class LagCollector(Collector):
@@ -118,16 +149,25 @@ class WorkerCollector(Collector):
             return
         up.add_metric([], 1.0)
         yield up
-        yield from text_string_to_metric_families(text)
+        for family in text_string_to_metric_families(text):
+            if family.name != FRESHNESS:
+                yield family
 
 
 def build_registry(
-    settings: Settings, sampler: LagSampler, webhooks: WebhookDispatcher
+    settings: Settings,
+    sampler: LagSampler,
+    webhooks: WebhookDispatcher,
+    freshness: Callable[[], float | None],
 ) -> CollectorRegistry:
-    """The registry ``/metrics`` renders (collectors read live state at scrape time)."""
+    """The registry ``/metrics`` renders (collectors read live state at scrape time).
+
+    ``freshness`` measures :data:`FRESHNESS` in seconds (None without data).
+    """
     registry = CollectorRegistry(auto_describe=False)
     registry.register(LagCollector(sampler))
     registry.register(WebhookCollector(webhooks))
+    registry.register(FreshnessCollector(freshness))
     url = settings.worker_metrics_url or f"http://127.0.0.1:{settings.worker_web_port}/metrics"
     registry.register(WorkerCollector(url))
     return registry

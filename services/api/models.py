@@ -43,6 +43,8 @@ ALERT_EXAMPLE: dict[str, Any] = {
     "acked_at": None,
     "acked_by": None,
     "snoozed_until": None,
+    "account_name": "ACME Group",
+    "account_tier": "strategic",
 }
 
 
@@ -77,6 +79,12 @@ class Alert(BaseModel):
     acked_at: datetime | None
     acked_by: str | None = Field(description="Who acknowledged it (kam_id or 'admin').")
     snoozed_until: datetime | None
+    account_name: str | None = Field(
+        default=None, description="The account's name from its master data; null when unknown."
+    )
+    account_tier: str | None = Field(
+        default=None, description="The account's tier from its master data; null when unknown."
+    )
 
 
 class Account(BaseModel):
@@ -113,6 +121,56 @@ class Account(BaseModel):
     open_alerts: list[Alert]
 
 
+class AccountListEntry(BaseModel):
+    """One account of the list: master data, current health and visible open alerts.
+
+    ``kam_id`` is null for an account with events but no master data yet
+    (unassigned); so are ``name``, ``tier`` and the revenue target.
+    """
+
+    account_id: str
+    name: str | None
+    tier: str | None
+    kam_id: str | None
+    parent_account_id: str | None
+    score: float | None = Field(description="Current health score; null before the first.")
+    band: str | None
+    open_alerts: int = Field(description="Open alerts that are not snoozed.")
+    priority: float | None = Field(description="Priority in the KAM's queue; null if not queued.")
+    annual_revenue_target: float | None = Field(description="What `sort=revenue` orders by.")
+    currency: str | None
+
+
+class AccountList(BaseModel):
+    """Accounts matching the filters, in the requested order."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "account_id": "acme-group",
+                            "name": "ACME Group",
+                            "tier": "strategic",
+                            "kam_id": "k-anna",
+                            "parent_account_id": None,
+                            "score": 58.5,
+                            "band": "watch",
+                            "open_alerts": 2,
+                            "priority": 87.5,
+                            "annual_revenue_target": 2500000.0,
+                            "currency": "EUR",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    items: list[AccountListEntry]
+
+
 class Stakeholder(StakeholderRecord):
     """A stakeholder with role, status (active/left), last contact and warmth 0–1."""
 
@@ -134,6 +192,17 @@ class Stakeholder(StakeholderRecord):
     )
 
 
+class QueueEntry(QueueItem):
+    """One ranked queue line, with the account's name and tier (null without master data).
+
+    ``open_alerts`` counts the account's open alerts that are not snoozed, as
+    the account and the alert list do.
+    """
+
+    account_name: str | None = None
+    account_tier: str | None = None
+
+
 class Queue(BaseModel):
     """A KAM's ranked work queue; ``as_of`` is null before the first one was computed."""
 
@@ -147,6 +216,8 @@ class Queue(BaseModel):
                         {
                             "rank": 1,
                             "account_id": "acme-group",
+                            "account_name": "ACME Group",
+                            "account_tier": "strategic",
                             "priority": 87.5,
                             "health": 41.0,
                             "open_alerts": 2,
@@ -160,7 +231,7 @@ class Queue(BaseModel):
 
     kam_id: str
     as_of: datetime | None
-    items: list[QueueItem]
+    items: list[QueueEntry]
 
 
 class SnoozeRequest(BaseModel):

@@ -4,13 +4,17 @@
 * :mod:`.engine` — ``create_engine_for`` (SQLite with WAL, PostgreSQL via psycopg 3).
 * :mod:`.store` — idempotent upserts of the stream's output records.
 * :mod:`.queries` — the small read and update functions the API uses.
+* :mod:`.account_list` — the filtered, sorted account list.
 """
 
+from services.read_models.account_list import ACCOUNT_SORTS, AccountListItem, list_accounts
 from services.read_models.engine import create_engine_for, writer
 from services.read_models.migrations import LATEST_VERSION, ensure_schema
 from services.read_models.queries import (
     AccountView,
     AlertView,
+    QueueEntryView,
+    QueueView,
     ack_alert,
     get_account,
     get_alert,
@@ -32,9 +36,13 @@ from services.read_models.store import (
 )
 
 __all__ = [
+    "ACCOUNT_SORTS",
     "LATEST_VERSION",
+    "AccountListItem",
     "AccountView",
     "AlertView",
+    "QueueEntryView",
+    "QueueView",
     "ReadModelRecord",
     "ack_alert",
     "apply_alert",
@@ -50,6 +58,7 @@ __all__ = [
     "get_health",
     "get_kam_queue",
     "health_history",
+    "list_accounts",
     "list_alerts",
     "list_stakeholders",
     "snooze_alert",

@@ -67,6 +67,10 @@ def _sqlite_engine(url: URL) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL, much faster
         finally:
             cursor.close()
+        # SQLite's own lower() folds ASCII only, so a search for "müller" would miss
+        # "Müller" (case-insensitive LIKE is lower() on both sides). Python's folds
+        # every letter, as PostgreSQL's ILIKE does.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -74,6 +78,10 @@ def _sqlite_engine(url: URL) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _use_wal(cursor: Any) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from schemas.internal import KamQueue, QueueItem, StakeholderRecord
+from schemas.internal import StakeholderRecord
 from schemas.outputs import HealthSnapshot
 from schemas.vocabulary import AlertKind, AlertStatus
 from services.errors import AlertNotFound
@@ -46,6 +46,9 @@ class AlertView:
     acked_at: datetime | None
     acked_by: str | None
     snoozed_until: datetime | None
+    #: From the account's master data (joined read-side); None while it has none.
+    account_name: str | None = None
+    account_tier: str | None = None
 
     def is_snoozed(self, now: datetime) -> bool:
         """True while the alert is open and its snooze has not ended at ``now``."""
@@ -68,8 +71,62 @@ class AccountView:
     open_alerts: list[AlertView]
 
 
+@dataclass(frozen=True)
+class QueueEntryView:
+    """One ranked line of a KAM's queue, with the account's name and its visible open alerts."""
+
+    rank: int
+    account_id: str
+    account_name: str | None
+    account_tier: str | None
+    priority: float
+    health: float
+    open_alerts: int
+    next_action: str
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """A KAM's ranked queue as the API serves it."""
+
+    kam_id: str
+    as_of: datetime
+    items: list[QueueEntryView]
+
+
 def _alert(row: RowMapping) -> AlertView:
     return AlertView(**{name: row[name] for name in AlertView.__dataclass_fields__})
+
+
+def awake_open_alert(now: datetime) -> sa.ColumnElement[bool]:
+    """The one rule of what counts as an open alert everywhere: open and not snoozed at ``now``.
+
+    The account, the alert list, the queue and the account list all count with
+    it, so no two views of the same account can disagree.
+    """
+    return sa.and_(
+        alerts.c.status == "open",
+        sa.or_(alerts.c.snoozed_until.is_(None), alerts.c.snoozed_until <= now),
+    )
+
+
+def open_alert_counts(now: datetime) -> sa.Subquery:
+    """Per account_id, the number of open alerts not snoozed at ``now`` (column ``open_alerts``)."""
+    return (
+        sa.select(alerts.c.account_id, sa.func.count().label("open_alerts"))
+        .where(awake_open_alert(now))
+        .group_by(alerts.c.account_id)
+        .subquery("open_counts")
+    )
+
+
+def _alerts_with_names() -> sa.Select[tuple[object, ...]]:
+    # Outer join: an alert may arrive before its account's master data does.
+    return sa.select(
+        alerts,
+        accounts.c.name.label("account_name"),
+        accounts.c.tier.label("account_tier"),
+    ).select_from(alerts.outerjoin(accounts, accounts.c.account_id == alerts.c.account_id))
 
 
 def _health(row: RowMapping) -> HealthSnapshot:
@@ -127,20 +184,40 @@ def list_stakeholders(conn: Connection, account_id: str) -> list[StakeholderReco
     return [StakeholderRecord.model_validate(dict(row)) for row in conn.execute(query).mappings()]
 
 
-def get_kam_queue(conn: Connection, kam_id: str) -> KamQueue | None:
-    """The KAM's ranked queue, or None when no queue was ever published for them."""
+def get_kam_queue(conn: Connection, kam_id: str, now: datetime) -> QueueView | None:
+    """The KAM's ranked queue, or None when no queue was ever published for them.
+
+    ``open_alerts`` is counted here from the alerts table (open, not snoozed at
+    ``now``), not taken from the stream's queue line: the stream does not know
+    about snoozes, and the queue must agree with the account and the alert list.
+    """
     as_of = conn.execute(
         sa.select(kam_queues.c.as_of).where(kam_queues.c.kam_id == kam_id)
     ).scalar_one_or_none()
     if as_of is None:
         return None
+    counts = open_alert_counts(now)
     rows = conn.execute(
-        sa.select(kam_queue_items)
+        sa.select(
+            kam_queue_items.c.rank,
+            kam_queue_items.c.account_id,
+            accounts.c.name.label("account_name"),
+            accounts.c.tier.label("account_tier"),
+            kam_queue_items.c.priority,
+            kam_queue_items.c.health,
+            sa.func.coalesce(counts.c.open_alerts, 0).label("open_alerts"),
+            kam_queue_items.c.next_action,
+        )
+        .select_from(
+            kam_queue_items.outerjoin(
+                accounts, accounts.c.account_id == kam_queue_items.c.account_id
+            ).outerjoin(counts, counts.c.account_id == kam_queue_items.c.account_id)
+        )
         .where(kam_queue_items.c.kam_id == kam_id)
         .order_by(kam_queue_items.c.rank)
     ).mappings()
-    items = [QueueItem.model_validate(dict(row)) for row in rows]
-    return KamQueue(kam_id=kam_id, items=items, as_of=as_of)
+    items = [QueueEntryView(**dict(row)) for row in rows]
+    return QueueView(kam_id=kam_id, as_of=as_of, items=items)
 
 
 def list_alerts(
@@ -158,7 +235,7 @@ def list_alerts(
 
     Open alerts snoozed beyond ``now`` are left out unless ``include_snoozed``.
     """
-    query = sa.select(alerts)
+    query = _alerts_with_names()
     if status is not None:
         query = query.where(alerts.c.status == status)
     if kind is not None:
@@ -168,13 +245,7 @@ def list_alerts(
     if kam_id is not None:
         query = query.where(alerts.c.kam_id == kam_id)
     if not include_snoozed:
-        query = query.where(
-            sa.or_(
-                alerts.c.status != "open",
-                alerts.c.snoozed_until.is_(None),
-                alerts.c.snoozed_until <= now,
-            )
-        )
+        query = query.where(sa.or_(alerts.c.status != "open", awake_open_alert(now)))
     query = query.order_by(alerts.c.raised_at.desc(), alerts.c.alert_id).limit(limit)
     return [_alert(row) for row in conn.execute(query).mappings()]
 
@@ -206,8 +277,19 @@ def get_account(conn: Connection, account_id: str, now: datetime) -> AccountView
 
 def get_alert(conn: Connection, alert_id: str) -> AlertView | None:
     """One alert by id, or None."""
-    row = conn.execute(sa.select(alerts).where(alerts.c.alert_id == alert_id)).mappings().first()
+    query = _alerts_with_names().where(alerts.c.alert_id == alert_id)
+    row = conn.execute(query).mappings().first()
     return _alert(row) if row is not None else None
+
+
+def get_alerts(conn: Connection, alert_ids: list[str]) -> list[AlertView]:
+    """The alerts of ``alert_ids`` that exist, in no particular order."""
+    found: list[AlertView] = []
+    for start in range(0, len(alert_ids), 500):  # stay under bind-parameter limits
+        chunk = alert_ids[start : start + 500]
+        query = _alerts_with_names().where(alerts.c.alert_id.in_(chunk))
+        found.extend(_alert(row) for row in conn.execute(query).mappings())
+    return found
 
 
 def _require(conn: Connection, alert_id: str) -> AlertView:

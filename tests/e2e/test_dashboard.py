@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy.engine import Engine
 
 from services.api.app import create_api
 from services.ops.process import free_port
-from services.read_models import create_engine_for, ensure_schema
+from services.read_models import (
+    apply_alert,
+    apply_health,
+    apply_profile,
+    create_engine_for,
+    ensure_schema,
+)
 from services.settings import Settings
-from tests.integration.api.data import NOW, TOKENS, ServedApi, seed
+from tests.integration.api.data import NOW, TOKENS, ServedApi, alert, at, auth, health, seed
+from tests.integration.read_models import records
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,23 +52,51 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[ServedApi]:
-    """The API over a seeded SQLite read model, served by uvicorn on a free port."""
-    database_url = f"sqlite:///{tmp_path / 'rm.db'}"
-    engine = create_engine_for(database_url)
-    ensure_schema(engine)
-    seed(engine)
-    engine.dispose()
-    settings = Settings(
-        database_url=database_url,
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'rm.db'}",
         data_dir=tmp_path,
         api_keys=json.dumps(TOKENS),
         embedded_broker_port=free_port(),
         api_stream_poll_interval=0.2,
     )
-    with ServedApi(create_api(settings, clock=lambda: NOW)) as api:
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """The seeded SQLite read model the served API reads."""
+    engine = create_engine_for(_settings(tmp_path))
+    ensure_schema(engine)
+    seed(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def served(tmp_path: Path, engine: Engine) -> Iterator[ServedApi]:
+    """The API over a seeded SQLite read model, served by uvicorn on a free port."""
+    del engine
+    with ServedApi(create_api(_settings(tmp_path), clock=lambda: NOW)) as api:
         yield api
+
+
+@pytest.fixture
+def portfolio(engine: Engine) -> Engine:
+    """The seed plus a3 (k1's, at risk, the largest target, a stakeholder at warmth 0.26)."""
+    people = [
+        records.stakeholder("s7", name="Wanda Warm", role="champion", warmth=0.26),
+        records.stakeholder("s8", name="Dirk Decider", role="decision_maker", warmth=0.1),
+    ]
+    with engine.begin() as conn:
+        apply_profile(
+            conn,
+            records.profile(
+                "a3", 0, people, name="Zeppelin Werke", kam_id="k1", annual_revenue_target=9e6
+            ),
+        )
+        apply_health(conn, health("a3", 40, 30.0))
+        apply_alert(conn, alert("al-9", "a3", "k1", kind="champion_left", raised_at=at(30)))
+    return engine
 
 
 @pytest.fixture
@@ -75,8 +114,13 @@ def test_queue_alerts_and_ack(served: ServedApi, page: Page) -> None:
     assert "token=" not in page.url  # dropped from the address bar
     queue = page.locator("#queue")
     expect(queue).to_contain_text("Call Anna Berg (decision maker, 52 days silent)")
+    expect(queue).to_contain_text("ACME Group")  # the name, not only the id
+    expect(queue).to_contain_text("strategic")
+    # The API's clock (NOW), not the browser's: the newest data (T0 + 48 h) is 7 days old,
+    # the same figure as /metrics keypulse_freshness_seconds.
     expect(page.locator("#fresh")).to_contain_text("data as of")
-    expect(page.locator("#fresh")).to_contain_text(" s behind)")
+    expect(page.locator("#fresh")).to_contain_text("(7 d behind)")
+    expect(page.locator("#counts")).to_have_text("2 open alerts")
     alerts = page.locator("#alert-list .alert")
     expect(alerts).to_have_count(2)  # k1's open alerts only
     first = page.locator('.alert[data-alert-id="al-1"]')
@@ -88,6 +132,7 @@ def test_queue_alerts_and_ack(served: ServedApi, page: Page) -> None:
 
     page.locator('.alert[data-alert-id="al-2"] button.snooze').click()
     expect(alerts).to_have_count(1)  # snoozed: gone from the open list
+    expect(page.locator("#counts")).to_have_text("1 open alert")
     page.reload()  # the token survives in sessionStorage
     expect(page.locator('.alert[data-alert-id="al-1"]')).to_contain_text("acknowledged by k1")
     page.screenshot(path=str(SCREENSHOT_DIR / "keypulse-dashboard-home.png"), full_page=True)
@@ -96,14 +141,14 @@ def test_queue_alerts_and_ack(served: ServedApi, page: Page) -> None:
 def test_account_page(served: ServedApi, page: Page) -> None:
     page.goto(f"{served.url}/dashboard/?token=tok-kam1")
     expect(page.locator("#who")).to_have_text("KAM k1")
-    page.locator("#queue a", has_text="a1").click()
+    page.locator("#queue a", has_text="ACME Group").click()
     expect(page.locator("#health")).to_contain_text("55")
     expect(page.locator("#health")).to_contain_text("relationship")
     expect(page.locator("#health")).to_contain_text("No contact with Anna Berg for 52 days")
     expect(page.locator("#history svg polyline")).to_have_count(1)
     expect(page.locator("#history svg circle")).to_have_count(3)
     left = page.locator('.person[data-stakeholder="s3"]')
-    expect(left).to_have_class("person left")
+    expect(left).to_have_class(re.compile(r"\bleft\b"))
     expect(left).to_contain_text("left")
     expect(page.locator('.person[data-stakeholder="s1"]')).to_contain_text("warmth 0.20")
     expect(page.locator("#fresh")).to_contain_text("data as of")
@@ -122,3 +167,142 @@ def test_other_kams_account_is_refused_and_bad_token_asks_again(
     page.locator("#login-form button").click()
     expect(page.locator("#who")).to_have_text("KAM k2")
     expect(page.locator("#queue")).to_contain_text("Review ticket t9")
+
+
+def _account_rows(page: Page) -> list[str]:
+    return [
+        row.get_attribute("data-account-id") or ""
+        for row in page.locator("#accounts tbody tr[data-account-id]").all()
+    ]
+
+
+def test_account_list_search_filters_and_sortable_columns(
+    served: ServedApi, portfolio: Engine, page: Page
+) -> None:
+    del portfolio
+    page.goto(f"{served.url}/dashboard/?token=tok-admin")
+    rows = page.locator("#accounts tbody tr[data-account-id]")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#accounts")).to_contain_text("Zeppelin Werke")
+
+    page.fill("#account-search", "zepp")  # part of the name, any case
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-account-id", "a3")
+    page.fill("#account-search", "")
+    expect(rows).to_have_count(3)
+
+    page.select_option("#filter-band", "watch")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-account-id", "a1")
+    page.select_option("#filter-band", "")
+    page.select_option("#filter-tier", "standard")
+    expect(page.locator("#accounts")).to_contain_text("No account matches.")
+    page.select_option("#filter-tier", "")
+    expect(rows).to_have_count(3)
+
+    for column, order in [
+        ("score", ["a3", "a1", "a2"]),  # worst first
+        ("revenue", ["a3", "a1", "a2"]),
+        ("name", ["a1", "a2", "a3"]),  # ACME, Globex, Zeppelin
+        ("priority", ["a1", "a2", "a3"]),
+    ]:
+        page.locator(f'#accounts th[data-sort="{column}"]').click()
+        expect(page.locator(f'#accounts th[data-sort="{column}"]')).to_have_class("sorted")
+        expect(rows.first).to_have_attribute("data-account-id", order[0])
+        assert _account_rows(page) == order, column
+
+
+def test_admin_overview_kam_picker_and_live_updates(
+    served: ServedApi, portfolio: Engine, page: Page
+) -> None:
+    page.goto(f"{served.url}/dashboard/?token=tok-admin")
+    overview = page.locator("#overview")
+    k1 = overview.locator('tr[data-kam="k1"]')
+    expect(k1).to_contain_text("2")  # accounts a1 and a3
+    expect(k1).to_contain_text("1 watch")
+    expect(k1).to_contain_text("1 at risk")
+    expect(k1).to_contain_text("Zeppelin Werke 30")  # its worst account
+    expect(overview.locator('tr[data-kam="k2"]')).to_contain_text("Globex")
+    expect(page.locator("#counts")).to_have_text("4 open alerts")  # not "no data yet"
+    expect(page.locator("body")).not_to_contain_text("?kam=")
+
+    expect(page.locator("#live")).to_have_text("● live")  # admin follows alerts too
+    with portfolio.begin() as conn:
+        apply_alert(conn, alert("al-live", "a2", "k2", kind="order_gap", subject=None))
+    expect(page.locator("#counts")).to_have_text("5 open alerts")
+    expect(page.locator('.alert[data-alert-id="al-live"]')).to_be_visible()
+
+    page.select_option("#kam-picker", "k1")
+    expect(page).to_have_url(f"{served.url}/dashboard/?kam=k1")
+    expect(page.locator("#queue")).to_contain_text("Work queue of k1")
+    expect(page.locator("#queue")).to_contain_text("Call Anna Berg")
+    expect(page.locator("#overview")).to_have_count(0)
+    groups = page.locator("#alert-list .account-alerts")
+    expect(groups).to_have_count(2)  # a1 and a3; k2's alerts are not shown
+    expect(page.locator('.alert[data-alert-id="al-live"]')).to_have_count(0)
+    page.go_back()
+    expect(page.locator("#overview")).to_be_visible()
+
+
+def test_alerts_grouped_per_account_and_snoozed_for_a_chosen_time(
+    served: ServedApi, portfolio: Engine, page: Page
+) -> None:
+    del portfolio
+    page.goto(f"{served.url}/dashboard/?token=tok-kam1")
+    groups = page.locator("#alert-list .account-alerts")
+    expect(groups).to_have_count(2)
+    acme = page.locator('.account-alerts[data-account-id="a1"]')
+    expect(acme.locator(".group-head")).to_contain_text("ACME Group")
+    expect(acme.locator(".group-head")).to_contain_text("strategic")
+    expect(acme.locator(".group-head")).to_contain_text("2 open")
+    expect(acme.locator(".alert")).to_have_count(2)
+    # The group with the critical alert comes first.
+    expect(groups.first).to_have_attribute("data-account-id", "a1")
+    zeppelin = page.locator('.account-alerts[data-account-id="a3"]')
+    expect(zeppelin.locator(".alert")).to_have_count(1)
+
+    row = page.locator('.alert[data-alert-id="al-2"]')
+    row.locator("select.snooze-for").select_option(label="1 week")
+    row.locator("button.snooze").click()
+    expect(acme.locator(".alert")).to_have_count(1)
+    expect(acme.locator(".group-head")).to_contain_text("1 open")
+    listed = httpx.get(
+        f"{served.url}/v1/alerts?status=open&include_snoozed=true&account_id=a1",
+        headers=auth("kam1"),
+    ).json()
+    snoozed = {a["alert_id"]: a["snoozed_until"] for a in listed}["al-2"]
+    assert snoozed is not None
+    # A week from the API's clock, not from the browser's.
+    assert abs((httpx_time(snoozed) - (NOW + timedelta(days=7))).total_seconds()) < 60
+
+
+def httpx_time(text: str) -> datetime:
+    """An RFC 3339 time from the API."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_warmth_colours_follow_the_legend_and_empty_roles_show_a_dash(
+    served: ServedApi, portfolio: Engine, page: Page
+) -> None:
+    del portfolio
+    page.goto(f"{served.url}/dashboard/accounts/a3?token=tok-kam1")
+    expect(page.locator("#stakeholders")).to_contain_text("Wanda Warm")
+
+    def colour(selector: str, prop: str) -> str:
+        return str(page.locator(selector).evaluate(f"e => getComputedStyle(e).{prop}"))
+
+    legend = {
+        name: colour(f'#warmth-legend [data-warmth="{name}"] .swatch', "backgroundColor")
+        for name in ("cold", "warm", "hot")
+    }
+    assert len(set(legend.values())) == 3
+    # 0.26 is warm (the engine's threshold is 0.25), 0.1 is cold: each the legend's colour.
+    assert colour('.person[data-stakeholder="s7"]', "borderLeftColor") == legend["warm"]
+    assert colour('.person[data-stakeholder="s8"]', "borderLeftColor") == legend["cold"]
+    expect(page.locator("#stakeholders")).not_to_contain_text("nobody")
+    empty = page.locator("#stakeholders .role", has_text="blocker").locator(".empty")
+    expect(empty).to_have_text("—")
+    expect(page.locator("#how-score")).to_contain_text("How the score works")
+    page.locator("#how-score summary").click()
+    expect(page.locator("#how-score")).to_contain_text("docs/scoring.md")
+    expect(page.locator("#how-score")).to_contain_text("healthy ≥ 75")

@@ -1,4 +1,4 @@
-"""Account routes: master data, health, health history and stakeholders."""
+"""Account routes: the account list, master data, health, health history and stakeholders."""
 
 from __future__ import annotations
 
@@ -6,14 +6,70 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from services.api.access import check_account
-from services.api.deps import AccountId, Now, ReadConn, Reader
-from services.api.models import Account, Alert, Health, Stakeholder, error_responses
+from schemas.vocabulary import Band, Tier
+from services.api.access import check_account, listed_kam
+from services.api.deps import ID_PATTERN, AccountId, Now, ReadConn, Reader
+from services.api.models import (
+    Account,
+    AccountList,
+    AccountListEntry,
+    Alert,
+    Health,
+    Stakeholder,
+    error_responses,
+)
 from services.read_models import queries
+from services.read_models.account_list import AccountSort, list_accounts
 
 router = APIRouter(
     prefix="/v1/accounts", tags=["accounts"], responses=error_responses(401, 403, 404, 422, 503)
 )
+
+
+@router.get("", response_model=AccountList)
+def get_accounts(
+    principal: Reader,
+    conn: ReadConn,
+    now: Now,
+    kam_id: Annotated[str | None, Query(pattern=ID_PATTERN, description="Owning KAM.")] = None,
+    tier: Tier | None = None,
+    band: Band | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=128,
+            pattern=r"^[^\x00]*$",
+            description="Name or account_id contains this, ignoring case.",
+        ),
+    ] = None,
+    sort: Annotated[
+        AccountSort,
+        Query(
+            description="priority: highest first; score: lowest first; name: A to Z; "
+            "revenue: largest annual revenue target first."
+        ),
+    ] = "priority",
+    limit: Annotated[int, Query(ge=1, le=1000, description="Most accounts returned.")] = 200,
+) -> AccountList:
+    """Accounts to find and compare; a KAM sees only their own, ops and admin every one.
+
+    Accounts with events but no master data are listed with ``kam_id`` null
+    (unassigned), for the roles that see every account.
+    """
+    views = list_accounts(
+        conn,
+        now=now,
+        kam_id=listed_kam(principal, kam_id),
+        tier=tier,
+        band=band,
+        q=q,
+        sort=sort,
+        limit=limit,
+    )
+    return AccountList(
+        items=[AccountListEntry.model_validate(v, from_attributes=True) for v in views]
+    )
 
 
 @router.get("/{account_id}", response_model=Account)

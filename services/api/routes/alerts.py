@@ -146,7 +146,10 @@ def _sse(change: AlertChange) -> str:
     },
 )
 async def stream_alerts(request: Request, principal: StreamListener) -> StreamingResponse:
-    """Server-sent events of alerts as they are raised or resolved (a KAM's own only)."""
+    """Server-sent events of alerts as they are raised or resolved (a KAM's own only).
+
+    Open to every role that may list alerts, so a page that shows alerts can follow them live.
+    """
     feed: AlertFeed = request.app.state.alert_feed
     kam_id = principal.kam_id if principal.role == "kam" else None
     listener = feed.subscribe(lambda a: kam_id is None or a.kam_id == kam_id)

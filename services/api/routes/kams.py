@@ -5,18 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.api.auth import require_kam_scope
-from services.api.deps import KamId, ReadConn, Reader
-from services.api.models import Queue, error_responses
+from services.api.deps import KamId, Now, ReadConn, Reader
+from services.api.models import Queue, QueueEntry, error_responses
 from services.read_models import queries
 
 router = APIRouter(prefix="/v1/kams", tags=["kams"], responses=error_responses(401, 403, 422, 503))
 
 
 @router.get("/{kam_id}/queue", response_model=Queue)
-def get_queue(kam_id: KamId, principal: Reader, conn: ReadConn) -> Queue:
+def get_queue(kam_id: KamId, principal: Reader, conn: ReadConn, now: Now) -> Queue:
     """The KAM's ranked queue with next actions (empty before the first one is computed)."""
     require_kam_scope(principal, kam_id, f"the queue of {kam_id!r}")
-    queue = queries.get_kam_queue(conn, kam_id)
+    queue = queries.get_kam_queue(conn, kam_id, now)
     if queue is None:
         return Queue(kam_id=kam_id, as_of=None, items=[])
-    return Queue(kam_id=kam_id, as_of=queue.as_of, items=list(queue.items))
+    items = [QueueEntry.model_validate(item, from_attributes=True) for item in queue.items]
+    return Queue(kam_id=kam_id, as_of=queue.as_of, items=items)

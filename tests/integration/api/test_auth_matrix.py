@@ -26,6 +26,8 @@ UNTIL = {"until": (NOW + timedelta(days=1)).isoformat()}
 #: queue and alerts belong to KAM k1.
 ROUTES: dict[str, tuple[str, str, object]] = {
     "ingest": ("POST", "/v1/events", "not json"),
+    "accounts": ("GET", "/v1/accounts", None),
+    "accounts_of_k1": ("GET", "/v1/accounts?kam_id=k1", None),
     "account": ("GET", "/v1/accounts/a1", None),
     "health": ("GET", "/v1/accounts/a1/health", None),
     "history": ("GET", "/v1/accounts/a1/health/history", None),
@@ -42,6 +44,7 @@ ROUTES: dict[str, tuple[str, str, object]] = {
     "healthz": ("GET", "/healthz", None),
     "readyz": ("GET", "/readyz", None),
     "me": ("GET", "/v1/me", None),
+    "freshness": ("GET", "/v1/freshness", None),
 }
 
 #: Routes anyone may call, with or without a token.
@@ -53,6 +56,7 @@ EXPECTED: dict[str, dict[str, object]] = {
     "kam1": {"ingest": 403, "lag": 403},
     "kam2": {
         "ingest": 403,
+        "accounts_of_k1": 403,
         "account": 403,
         "health": 403,
         "history": 403,
@@ -65,8 +69,11 @@ EXPECTED: dict[str, dict[str, object]] = {
         "lag": 403,
     },
     "ops": {"ingest": 403, "ack": 403, "snooze": 403},
-    "ingest": {name: 403 for name in ROUTES if name not in ("ingest", "me", *OPEN_ROUTES)},
-    "admin": {"stream": 403},  # docs/contract.md: the stream is for kam and ops
+    "ingest": {
+        name: 403 for name in ROUTES if name not in ("ingest", "me", "freshness", *OPEN_ROUTES)
+    },
+    # Everyone who may read alerts may follow them live (docs/contract.md section 4).
+    "admin": {},
     "none": {name: 401 for name in ROUTES if name not in OPEN_ROUTES},
     "unknown": {name: 401 for name in ROUTES if name not in OPEN_ROUTES},
 }

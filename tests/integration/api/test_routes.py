@@ -63,12 +63,33 @@ def test_queue_is_ranked_with_next_actions(client: TestClient) -> None:
         {
             "rank": 1,
             "account_id": "a1",
+            "account_name": "ACME Group",
+            "account_tier": "strategic",
             "priority": 87.5,
             "health": 55.0,
             "open_alerts": 2,
             "next_action": "Call Anna Berg (decision maker, 52 days silent)",
         }
     ]
+
+
+def test_queue_open_alerts_follow_a_snooze_like_the_account_does(client: TestClient) -> None:
+    until = (NOW + timedelta(days=1)).isoformat()
+    resp = client.post("/v1/alerts/al-2/snooze", headers=auth("kam1"), json={"until": until})
+    assert resp.status_code == 200
+    line = client.get("/v1/kams/k1/queue", headers=auth("kam1")).json()["items"][0]
+    account = client.get("/v1/accounts/a1", headers=auth("kam1")).json()
+    listed = client.get("/v1/alerts?status=open&account_id=a1", headers=auth("kam1")).json()
+    assert line["open_alerts"] == len(account["open_alerts"]) == len(listed) == 1
+
+
+def test_alerts_carry_the_account_name(client: TestClient) -> None:
+    listed = client.get("/v1/alerts?status=open", headers=auth("ops")).json()
+    assert {a["alert_id"]: a["account_name"] for a in listed} == {
+        "al-1": "ACME Group",
+        "al-2": "ACME Group",
+        "al-3": "Globex",
+    }
 
 
 def test_queue_of_a_kam_without_one_is_empty(client: TestClient) -> None:

@@ -120,11 +120,58 @@ def test_stakeholders_active_first(loaded: Engine) -> None:
     assert people[1].warmth == 0.8
 
 
-def test_kam_queue(loaded: Engine) -> None:
+def test_kam_queue_carries_names_and_counts_open_alerts_itself(loaded: Engine) -> None:
     with loaded.connect() as conn:
-        mine = get_kam_queue(conn, "k1")
-        assert get_kam_queue(conn, "k2") is None
-    assert mine == queue("k1", 5, ["a1", "a2"])
+        mine = get_kam_queue(conn, "k1", NOW)
+        assert get_kam_queue(conn, "k2", NOW) is None
+    assert mine is not None
+    published = queue("k1", 5, ["a1", "a2"])
+    assert mine.as_of == published.as_of
+    assert [(i.rank, i.account_id, i.next_action) for i in mine.items] == [
+        (i.rank, i.account_id, i.next_action) for i in published.items
+    ]
+    assert [(i.account_name, i.account_tier) for i in mine.items] == [
+        ("Account a1", "strategic"),
+        ("Account a2", "strategic"),
+    ]
+    # The stream's line said 0 and 1; the alerts table holds 2 open on a1 and 1 on a2.
+    assert [i.open_alerts for i in mine.items] == [2, 1]
+
+
+def test_queue_open_alerts_leave_out_snoozed_alerts_like_the_account(loaded: Engine) -> None:
+    """Issue 13: after snoozing one of a1's two alerts every view says 1."""
+    until = NOW + timedelta(hours=2)
+    with loaded.begin() as conn:
+        snooze_alert(conn, "al-2", until)
+    with loaded.connect() as conn:
+        during = get_kam_queue(conn, "k1", NOW)
+        account = get_account(conn, "a1", NOW)
+        listed = list_alerts(conn, now=NOW, status="open", account_id="a1")
+        after = get_kam_queue(conn, "k1", until)
+    assert during is not None
+    assert after is not None
+    assert account is not None
+    assert during.items[0].open_alerts == len(account.open_alerts) == len(listed) == 1
+    assert after.items[0].open_alerts == 2  # the snooze ended
+
+
+def test_queue_line_of_an_account_without_master_data_has_no_name(engine: Engine) -> None:
+    with writer(engine.connect()) as conn, conn.begin():
+        apply_records(conn, [queue("k1", 1, ["ghost"])])
+        view = get_kam_queue(conn, "k1", NOW)
+    assert view is not None
+    assert (view.items[0].account_name, view.items[0].open_alerts) == (None, 0)
+
+
+def test_alerts_carry_the_account_name_when_it_is_known(loaded: Engine) -> None:
+    with writer(loaded.connect()) as conn, conn.begin():
+        apply_records(conn, [alert("al-x", "no-master", raised=5)])
+        names = {a.alert_id: a.account_name for a in list_alerts(conn, now=NOW)}
+        one = get_alert(conn, "al-5")
+    assert names["al-1"] == "Account a1"
+    assert names["al-x"] is None
+    assert one is not None
+    assert (one.account_name, one.account_tier) == ("Account a3", "strategic")
 
 
 @pytest.mark.parametrize(
