@@ -65,12 +65,14 @@ class WorkerMetrics:
             "occurred_at of the newest event processed (Unix time).",
             registry=r,
         )
-        self.freshness = Gauge(
-            "keypulse_freshness_seconds",
+        # Not "freshness": that is the API's figure, the age of what it serves
+        # (README, "Metrics and freshness"); this is only the newest input's age.
+        self.newest_event_age = Gauge(
+            "keypulse_newest_event_age_seconds",
             "Now minus the occurred_at of the newest event processed.",
             registry=r,
         )
-        self.freshness.set_function(self._freshness)
+        self.newest_event_age.set_function(self._newest_event_age)
         self._newest: float | None = None
 
     def processed_batch(self, rows: Iterable[tuple[str, str, datetime, int | None]]) -> None:
@@ -98,7 +100,7 @@ class WorkerMetrics:
             self._newest = newest
             self.newest_event.set(newest)
 
-    def _freshness(self) -> float:
+    def _newest_event_age(self) -> float:
         return 0.0 if self._newest is None else max(0.0, time.time() - self._newest)
 
     def exposition(self) -> bytes:

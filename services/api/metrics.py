@@ -36,9 +36,10 @@ log = logging.getLogger("keypulse.api.metrics")
 #: Prometheus text format, version 0.0.4.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
-#: The freshness gauge. The API computes it from the read models; a worker
-#: that still exports a gauge of this name measures something else (the age
-#: of the newest event's occurred_at), so that family is not re-exposed.
+#: The freshness gauge. The API computes it from the read models; a worker of
+#: an earlier release exported a gauge of this name that measured something
+#: else (the newest event's age, now keypulse_newest_event_age_seconds), so a
+#: family of this name from a worker is not re-exposed.
 FRESHNESS = "keypulse_freshness_seconds"
 
 
