@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 #: traffic waits 20 ms for more; a backlog (the first message of a batch 1,000
 #: or more records behind its partition's end) waits up to 0.5 s for a full
 #: batch, so that each account is stepped once for many of its events.
-BATCH_LIMITS = BatchLimits(max_events=5_000, linger=0.02, backlog_linger=0.5, backlog_lag=1_000)
+BATCH_LIMITS = BatchLimits(max_events=20_000, linger=0.02, backlog_linger=1.0, backlog_lag=1_000)
 #: How often the timer looks for accounts whose evaluation is due.
 TICK_SECONDS = 0.5
 #: Due accounts evaluated between two yields to the event loop.

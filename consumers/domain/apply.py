@@ -67,6 +67,29 @@ def _utc(value: datetime) -> datetime:
 
 def apply(state: AccountState, event: BaseEvent) -> AccountState:
     """Return the state after ``event``; the input state is left untouched."""
+    # Retention: a forward move of latest_at may push old facts out of every
+    # horizon; otherwise only the fact just added can be too old.
+    return carry_indexes(state, retain(_apply_unretained(state, event)))
+
+
+def apply_all(state: AccountState, events: Iterable[BaseEvent]) -> AccountState:
+    """Apply several events of the same account, in the order given.
+
+    Retention runs once, after the last event, instead of after each one:
+    the same state, because every retention rule drops a fact only for being
+    older than a floor that never moves back, or for not being among the N
+    newest of its kind (docs/scoring.md, "State size and what is kept"). A fact dropped along
+    the way would be dropped at the end too, and whatever would have replaced
+    it is older still. The walk over every order and ticket then happens once
+    per batch, not once per event.
+    """
+    before = state
+    for event in events:
+        state = _apply_unretained(state, event)
+    return state if state is before else carry_indexes(before, retain(state))
+
+
+def _apply_unretained(state: AccountState, event: BaseEvent) -> AccountState:
     if event.account_id != state.account_id:
         raise DomainError(
             f"event {event.event_id} is for account {event.account_id}, not {state.account_id}"
@@ -82,17 +105,7 @@ def apply(state: AccountState, event: BaseEvent) -> AccountState:
         latest_at=at if advanced else state.latest_at,
         first_seen=at if state.first_seen is None or at < state.first_seen else state.first_seen,
     )
-    state = handler(state, event, at)
-    # Retention: a forward move of latest_at may push old facts out of every
-    # horizon; otherwise only the fact just added can be too old.
-    return carry_indexes(before, retain(state))
-
-
-def apply_all(state: AccountState, events: Iterable[BaseEvent]) -> AccountState:
-    """Apply several events of the same account, in the order given."""
-    for event in events:
-        state = apply(state, event)
-    return state
+    return carry_indexes(before, handler(state, event, at))
 
 
 def fold_events(account_id: str, events: Iterable[BaseEvent]) -> AccountState:

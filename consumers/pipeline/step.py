@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consumers.domain.alerts import reconcile, to_record
-from consumers.domain.apply import apply
+from consumers.domain.apply import apply_all
 from consumers.domain.due import next_due
 from consumers.domain.evaluate import evaluate, snapshot_changed, to_snapshot
 from consumers.domain.policy import DEFAULT_POLICY, Policy
@@ -82,9 +82,7 @@ def step(
 ) -> StepOutput:
     """Apply ``events`` to the account, evaluate it at ``now`` and diff with what was published."""
     previous = stored or StoredAccount(state=empty_state(account_id))
-    state = previous.state
-    for event in events:
-        state = apply(state, event)
+    state = apply_all(previous.state, events)
     health = evaluate(state, now, policy)
     changes = reconcile(previous.open_alerts, health)
     alerts = tuple(to_record(a) for a in changes.published)

@@ -41,6 +41,24 @@ def test_any_order_and_any_duplicates_give_the_same_state(
     assert state_to_dict(shuffled) == state_to_dict(in_order)
 
 
+@settings(max_examples=300, deadline=None)
+@given(arrivals(), st.integers(1, 12))
+def test_a_batch_gives_the_state_of_its_events_applied_one_by_one(
+    case: tuple[list[BaseEvent], list[BaseEvent]], batch: int
+) -> None:
+    # apply_all runs retention once per batch, apply after every event: the
+    # worker's batches must not keep or drop a fact that single events would not.
+    _, arrival = case
+    one_by_one = AccountState(account_id="acme")
+    for event in arrival:
+        one_by_one = apply(one_by_one, event)
+    batched = AccountState(account_id="acme")
+    for start in range(0, len(arrival), batch):
+        batched = apply_all(batched, arrival[start : start + batch])
+    assert state_to_dict(batched) == state_to_dict(one_by_one)
+    assert batched == one_by_one
+
+
 def test_reapplying_an_event_changes_nothing(ev: Any) -> None:
     events = ev.healthy_account()
     state = fold_events("acme", events)
