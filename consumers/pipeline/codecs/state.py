@@ -69,32 +69,70 @@ def _preg(raw: Any, decode: Any = None) -> Reg[Any] | None:
     return Reg(value if decode is None else decode(value), _pt(at), str(event_id))
 
 
-def state_to_dict(state: AccountState) -> dict[str, Any]:
-    """Encode a state as plain JSON-compatible data (for a changelog-backed table)."""
+def state_to_dict(
+    state: AccountState, previous: tuple[AccountState, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Encode a state as plain JSON-compatible data (for a changelog-backed table).
+
+    ``previous`` (an earlier state and its dict) lets collections this state
+    shares with it — the very same objects, as a step leaves the orders and
+    tickets when only contacts arrived — reuse their encoded form, so that a
+    step's encoding costs what changed, not the whole history. The result is
+    equal to encoding from scratch.
+    """
+    before, raw = previous if previous is not None else (None, None)
+
+    def part(name: str, encode: Any) -> Any:
+        if raw is not None and getattr(state, name) is getattr(before, name):
+            return raw[name]
+        return encode()
+
+    people_before = before.stakeholders if before is not None else {}
+    people_raw = raw["stakeholders"] if raw is not None else {}
+
+    def person(key: str, person: StakeholderState) -> Any:
+        if people_before.get(key) is person:
+            return people_raw[key]  # an unchanged stakeholder: its encoding is the same
+        return _stakeholder_to_dict(person)
+
     return {
         "v": FORMAT_VERSION,
         "account_id": state.account_id,
         "info": _reg(state.info, _facts_to_list),
         "first_seen": _ot(state.first_seen),
         "latest_at": _ot(state.latest_at),
-        "kams": {k: [_t(s.first), _t(s.last)] for k, s in sorted(state.kams.items())},
-        "stakeholders": {k: _stakeholder_to_dict(s) for k, s in sorted(state.stakeholders.items())},
-        "orders": {
-            k: [_reg(o.placed, lambda f: [f.amount, f.currency]), _reg(o.cancelled)]
-            for k, o in sorted(state.orders.items())
-        },
-        "tickets": {
-            k: [
-                _reg(t.opened, lambda f: [f.severity, f.subject, _ot(f.sla_due_at)]),
-                _reg(t.status),
-                _reg(t.escalated),
-                _reg(t.severity_change),
-            ]
-            for k, t in sorted(state.tickets.items())
-        },
-        "restructures": [
-            [_t(r.at), r.event_id, r.unit, list(r.affected)] for r in state.restructures
-        ],
+        "kams": part(
+            "kams", lambda: {k: [_t(s.first), _t(s.last)] for k, s in sorted(state.kams.items())}
+        ),
+        "stakeholders": part(
+            "stakeholders",
+            lambda: {k: person(k, s) for k, s in sorted(state.stakeholders.items())},
+        ),
+        "orders": part("orders", lambda: _orders_to_dict(state.orders)),
+        "tickets": part("tickets", lambda: _tickets_to_dict(state.tickets)),
+        "restructures": part(
+            "restructures",
+            lambda: [[_t(r.at), r.event_id, r.unit, list(r.affected)] for r in state.restructures],
+        ),
+    }
+
+
+def _orders_to_dict(orders: Mapping[str, Order]) -> dict[str, Any]:
+    return {
+        k: [_reg(o.placed, lambda f: [f.amount, f.currency]), _reg(o.cancelled)]
+        for k, o in sorted(orders.items())
+    }
+
+
+def _tickets_to_dict(tickets: Mapping[str, Ticket]) -> dict[str, Any]:
+    return {
+        k: [
+            _reg(t.opened, lambda f: [f.severity, f.subject, _ot(f.sla_due_at)]),
+            _reg(t.status),
+            _reg(t.escalated),
+            _reg(t.severity_change),
+        ]
+        for k, t in sorted(tickets.items())
     }
 
 

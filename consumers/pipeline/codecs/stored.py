@@ -40,7 +40,9 @@ def stored_to_dict(
 
     return {
         "v": STORED_FORMAT,
-        "state": state_to_dict(stored.state),
+        "state": state_to_dict(
+            stored.state, (before.state, raw["state"]) if before is not None and raw else None
+        ),
         "snapshot": part("snapshot", stored.snapshot, before and before.snapshot, _model_json),
         "alerts": part(
             "alerts",
