@@ -143,13 +143,51 @@ def open_ticket(ticket: Ticket, now: datetime) -> TicketView | None:
     )
 
 
-def open_tickets(state: AccountState, now: datetime) -> list[TicketView]:
-    """Tickets open at ``now``, by ticket_id."""
-    # A ticket whose every fact is older than the horizon is forgotten (see
-    # open_ticket): skip it without building its view.
-    floor = now - TICKET_HORIZON
-    views = (open_ticket(t, now) for newest, t in state.tickets_by_id if newest >= floor)
-    return [v for v in views if v is not None]
+#: Ticket views kept per state's tickets (see :func:`open_tickets`), besides the bounds.
+TICKET_VIEWS_KEPT = 4
+_TICK = timedelta(microseconds=1)
+
+
+def open_tickets(state: AccountState, now: datetime) -> tuple[TicketView, ...]:
+    """Tickets open at ``now``, by ticket_id.
+
+    Which tickets are open, and how each looks, depends on ``now`` only
+    through which facts it sees: a fact stamped ``at`` is seen from ``at``
+    until ``at`` plus the ticket horizon, and a resolution stamped later than
+    ``now`` keeps its ticket open. Between two such instants (the *bounds*)
+    the answer is the same, so it is kept per interval of bounds on the
+    state's ticket memo: the evaluations of one step (now, the health-drop
+    baseline, next_due's probes) and of the steps after it that bring no
+    ticket event each look the tickets up instead of walking every one.
+    """
+    memo = state.ticket_memo
+    bounds = memo.get("bounds")
+    if bounds is None:
+        bounds = memo["bounds"] = _ticket_bounds(state)
+    interval = bisect_right(bounds, now)
+    views: tuple[TicketView, ...] | None = memo.get(interval)
+    if views is None:
+        if len(memo) > TICKET_VIEWS_KEPT:
+            memo.clear()
+            memo["bounds"] = bounds
+        # A ticket whose every fact is older than the horizon is forgotten (see
+        # open_ticket): skip it without building its view.
+        floor = now - TICKET_HORIZON
+        found = (open_ticket(t, now) for newest, t in state.tickets_by_id if newest >= floor)
+        views = memo[interval] = tuple(v for v in found if v is not None)
+    return views
+
+
+def _ticket_bounds(state: AccountState) -> list[datetime]:
+    """Every instant at which some ticket fact starts or stops being seen (sorted)."""
+    bounds: set[datetime] = set()
+    for ticket in state.tickets.values():
+        for reg in (ticket.opened, ticket.status, ticket.escalated, ticket.severity_change):
+            if reg is not None:
+                # seen while at <= now <= at + horizon, so from at to one tick past the end
+                bounds.add(reg.at)
+                bounds.add(reg.at + TICKET_HORIZON + _TICK)
+    return sorted(bounds)
 
 
 def usual_order_interval(orders: list[tuple[datetime, str, float]], policy: Policy) -> float | None:
@@ -206,7 +244,7 @@ def as_of(state: AccountState, now: datetime, policy: Policy) -> AsOf:
         now=now,
         people=people,
         heat={p.stakeholder_id: warmth(p, now, policy) for p in people},
-        tickets=tuple(open_tickets(state, now)),
+        tickets=open_tickets(state, now),
         orders=orders,
         order_interval=usual_order_interval(orders, policy),
     )

@@ -298,6 +298,15 @@ class AccountState:
         return tuple(rows)
 
     @cached_property
+    def ticket_memo(self) -> dict[Any, Any]:
+        """Scratch space for what :mod:`as_of` derives from ``tickets`` alone (see there).
+
+        Carried to the next state while it holds the same tickets, like the
+        indexes; a step that brings only contacts keeps it.
+        """
+        return {}
+
+    @cached_property
     def placed_orders(self) -> tuple[PlacedOrder, ...]:
         """Placed orders sorted by (placed_at, order_id), with when each was cancelled."""
         rows = [
@@ -323,6 +332,7 @@ class AccountState:
 _INDEX_SOURCES = {
     "stakeholders_by_id": "stakeholders",
     "tickets_by_id": "tickets",
+    "ticket_memo": "tickets",
     "placed_orders": "orders",
     "placed_order_times": "orders",
 }

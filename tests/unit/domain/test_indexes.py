@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consumers.domain.apply import apply, fold_events
+from consumers.domain.as_of import open_ticket, open_tickets
+from consumers.domain.state import AccountState
 from consumers.pipeline.codecs.state import state_from_dict, state_to_dict
+from schemas import validate_event
+from schemas.events import BaseEvent
+from tests.support.strategies import BASE, event_sets
 
 pytestmark = pytest.mark.unit
 
@@ -35,3 +43,35 @@ def test_indexes_after_any_event_equal_a_fresh_build(ev: Any, kind: str) -> None
     if kind == "contact":  # nothing an index is built from changed: reused as is
         assert after.placed_orders is before["placed_orders"]
         assert after.tickets_by_id is before["tickets_by_id"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(event_sets(), st.lists(st.integers(-30, 400), min_size=1, max_size=12))
+def test_open_tickets_from_the_memo_equal_a_fresh_walk(
+    events: list[BaseEvent], days: list[int]
+) -> None:
+    # One state asked at many clock times (as a step's evaluations and the steps
+    # after it do), and carried on through a contact: each answer is what
+    # walking every ticket at that time gives.
+    state = fold_events("acme", events)
+    later = apply(state, ev_contact(state))
+    for day in days:
+        now = BASE + timedelta(days=day)
+        for s in (state, later):
+            walked = tuple(v for _, t in s.tickets_by_id if (v := open_ticket(t, now)) is not None)
+            assert open_tickets(s, now) == walked
+
+
+def ev_contact(state: AccountState) -> BaseEvent:
+    """A contact with a new stakeholder: changes the state, not its tickets."""
+    return validate_event(
+        {
+            "type": "contact.logged",
+            "event_id": "memo-contact",
+            "account_id": state.account_id,
+            "occurred_at": BASE.isoformat(),
+            "stakeholder_id": "memo-someone",
+            "channel": "call",
+            "direction": "outbound",
+        }
+    )
