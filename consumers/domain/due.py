@@ -23,12 +23,13 @@ reverts within one window).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 
 from consumers.domain.as_of import live_orders, present, usual_order_interval
 from consumers.domain.evaluate import Evaluation, evaluate
 from consumers.domain.policy import DEFAULT_POLICY, Policy
-from consumers.domain.state import ORDER_HORIZON, TICKET_HORIZON, AccountState
+from consumers.domain.state import TICKET_HORIZON, AccountState
 from consumers.domain.vocabulary import KEY_ROLES
 from consumers.domain.warmth import silent_since, warm_until, warmth
 
@@ -63,8 +64,7 @@ def next_due(
     if not (state.stakeholders or state.orders or state.tickets or state.restructures):
         return None
     horizon = now + timedelta(hours=policy.max_recheck_hours)
-    exact = [t for t in thresholds(state, now, policy) if now < t <= horizon]
-    end = min(exact, default=horizon)
+    end = min(horizon, first_threshold(state, now, policy) or horizon)
     current = health if health is not None and health.as_of == now else evaluate(state, now, policy)
     start_sig = signature(current)
     # Just before ``end`` nothing has flipped yet: ``end`` itself (an exact
@@ -88,11 +88,28 @@ def _signature_at(state: AccountState, at: datetime, policy: Policy) -> Signatur
     return signature(evaluate(state, at, policy, explain=False))
 
 
+def first_threshold(state: AccountState, now: datetime, policy: Policy) -> datetime | None:
+    """The earliest moment after ``now`` known in advance at which a rule's outcome can flip."""
+    candidates = [t for t in _clock_thresholds(state, now, policy) if t > now]
+    for times in _fixed_thresholds(state, policy):
+        i = bisect_right(times, now)
+        if i < len(times):
+            candidates.append(times[i])
+    return min(candidates, default=None)
+
+
 def thresholds(state: AccountState, now: datetime, policy: Policy) -> list[datetime]:
-    """Moments after ``now`` known in advance at which a rule's outcome can flip."""
+    """Every moment after ``now`` known in advance at which a rule's outcome can flip."""
+    found = [t for t in _clock_thresholds(state, now, policy) if t > now]
+    for times in _fixed_thresholds(state, policy):
+        found += times[bisect_right(times, now) :]
+    return found
+
+
+def _clock_thresholds(state: AccountState, now: datetime, policy: Policy) -> list[datetime]:
+    """Thresholds that depend on ``now``: stakeholders' silence and warmth, the order gap."""
     a = policy.alerts
     found: list[datetime] = []
-    drop_window = timedelta(days=a.health_drop_window_days)
     change_window = timedelta(days=a.key_change_window_days)
     fade = timedelta(days=policy.stability.fade_days)
     for person in state.stakeholders.values():
@@ -118,13 +135,6 @@ def thresholds(state: AccountState, now: datetime, policy: Policy) -> list[datet
         found.append(person.known_since)
     for r in state.restructures:
         found += [r.at, r.at + fade]
-    for ticket in state.tickets.values():
-        for reg in (ticket.opened, ticket.status, ticket.escalated, ticket.severity_change):
-            if reg is not None:
-                # ... and when the evaluation forgets the fact (an untouched ticket closes)
-                found += [reg.at, reg.at + drop_window, reg.at + TICKET_HORIZON + TICK]
-        if ticket.opened is not None and ticket.opened.value.sla_due_at is not None:
-            found.append(ticket.opened.value.sla_due_at + TICK)  # breached once it lies before now
     orders = live_orders(state, now)
     interval = usual_order_interval(orders, policy)
     if interval is not None:
@@ -133,9 +143,31 @@ def thresholds(state: AccountState, now: datetime, policy: Policy) -> list[datet
             last + timedelta(days=a.order_gap_warning_ratio * interval),
             last + timedelta(days=a.order_gap_critical_ratio * interval),
         ]
-    for order in state.orders.values():
-        for stamp in (order.placed, order.cancelled):
-            if stamp is not None:
-                # placed or cancelled in the future, and forgotten past the order horizon
-                found += [stamp.at, stamp.at + ORDER_HORIZON + TICK]
-    return [t for t in found if t > now]
+    return found
+
+
+def _fixed_thresholds(state: AccountState, policy: Policy) -> tuple[list[datetime], list[datetime]]:
+    """The tickets' and the orders' thresholds, sorted: functions of those facts alone.
+
+    Kept on the state's ticket memo and order memo for the last policy used,
+    so that a step walks every ticket and order only when one of them changed.
+    """
+    memo = state.ticket_memo
+    tickets = memo.get("thresholds")
+    if tickets is None or tickets[0] is not policy:
+        tickets = memo["thresholds"] = (policy, sorted(_ticket_thresholds(state, policy)))
+    orders = state.order_thresholds
+    return tickets[1], orders
+
+
+def _ticket_thresholds(state: AccountState, policy: Policy) -> list[datetime]:
+    found: list[datetime] = []
+    drop_window = timedelta(days=policy.alerts.health_drop_window_days)
+    for ticket in state.tickets.values():
+        for reg in (ticket.opened, ticket.status, ticket.escalated, ticket.severity_change):
+            if reg is not None:
+                # ... and when the evaluation forgets the fact (an untouched ticket closes)
+                found += [reg.at, reg.at + drop_window, reg.at + TICKET_HORIZON + TICK]
+        if ticket.opened is not None and ticket.opened.value.sla_due_at is not None:
+            found.append(ticket.opened.value.sla_due_at + TICK)  # breached once it lies before now
+    return found

@@ -323,6 +323,18 @@ class AccountState:
         return tuple(rows)
 
     @cached_property
+    def order_thresholds(self) -> list[datetime]:
+        """When each order fact takes effect and when it is forgotten, sorted (see due.py)."""
+        found: list[datetime] = []
+        for order in self.orders.values():
+            for stamp in (order.placed, order.cancelled):
+                if stamp is not None:
+                    # placed or cancelled in the future, and forgotten past the order horizon
+                    found += [stamp.at, stamp.at + ORDER_HORIZON + timedelta(microseconds=1)]
+        found.sort()
+        return found
+
+    @cached_property
     def placed_order_times(self) -> tuple[datetime, ...]:
         """``placed_orders``' placement times, for bisecting a time window."""
         return tuple(r.at for r in self.placed_orders)
@@ -335,6 +347,7 @@ _INDEX_SOURCES = {
     "ticket_memo": "tickets",
     "placed_orders": "orders",
     "placed_order_times": "orders",
+    "order_thresholds": "orders",
 }
 
 
