@@ -6,7 +6,7 @@ keypulse worker             the stream worker only
 keypulse sink               the read-model sink only (output topics → SQL)
 keypulse api                the HTTP API only
 keypulse lag [--watch]      consumer lag, lag seconds, status of keypulse's groups
-keypulse bench              throughput and latency on a private embedded broker
+keypulse bench              throughput, latency, step cost and memory of the pipeline
 keypulse simulate           the demo simulator (live, or --to-file FILE)
 keypulse publish FILE       import a JSONL history file
 keypulse verify [--json]    replay the input topics, compare with the read models

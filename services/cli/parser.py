@@ -109,30 +109,78 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --watch: stop after N samples instead of running until Ctrl-C",
     )
-    bench = sub.add_parser(
-        "bench",
-        help="measure throughput and latency of the pipeline on a private embedded broker",
-        description="In one run: (a) raw aiokafka consume rate, (b) an empty Faust agent's "
-        "rate, (c) the full pipeline's rate from input topics to health and alerts, and (d) "
-        "p50/p99 latency from produce to alert at a steady rate. Prints a table, writes JSON.",
-        epilog=ENV_HELP,
-    )
-    bench.add_argument("--events", type=int, default=20_000, help="backlog size (20000)")
-    bench.add_argument("--accounts", type=int, default=2_000, help="accounts (2000)")
-    bench.add_argument(
-        "--rate",
-        type=int,
-        action="append",
-        help="steady rate/s of a latency phase; repeat for several (default: 1000 and 250)",
-    )
-    bench.add_argument("--seconds", type=int, default=20, help="latency phase length (20)")
-    bench.add_argument(
-        "--out", default="bench-results.json", help="JSON output file (bench-results.json)"
-    )
+    _add_bench(sub)
     _add_simulate(sub)
     _add_publish(sub)
     _add_verify(sub)
     return parser
+
+
+def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bench = sub.add_parser(
+        "bench",
+        help="measure throughput, latency, step cost and memory of the pipeline",
+        description="On a private embedded broker, for each mix (shallow: --events over "
+        "--accounts, a few events each; deep: --deep-accounts x --deep-events over --deep-days "
+        "of event time, interleaved like a CRM history replay), each published on fresh topics "
+        "and consumed from offset 0: (a) raw aiokafka consume rate, (b) an empty Faust agent's "
+        "rate, (c) the full pipeline's rate from input topics to health and alerts (event "
+        "clock), and (c)/(b). Then (d) p50/p99 latency from produce to alert at each steady "
+        "--rate on the shallow mix (wall clock) and the ceiling, the highest rate whose p99 "
+        "stays under 250 ms; (e) the engine's microseconds per account step at each "
+        "--step-history depth (in-process, no broker); (f) the worker's resident memory per "
+        "account at each --memory-accounts count (in a process of its own, from a generated "
+        "deep-mix state; a count projected not to fit in memory is skipped). Progress goes to "
+        "stderr; prints a table and writes JSON.",
+        epilog=ENV_HELP,
+    )
+    bench.add_argument(
+        "--mix",
+        choices=("shallow", "deep", "both"),
+        default="both",
+        help="the mixes of phases (a)-(c) (both)",
+    )
+    bench.add_argument("--events", type=int, default=20_000, help="shallow backlog size (20000)")
+    bench.add_argument("--accounts", type=int, default=2_000, help="shallow accounts (2000)")
+    bench.add_argument("--deep-accounts", type=int, default=500, help="deep mix accounts (500)")
+    bench.add_argument(
+        "--deep-events", type=int, default=120, help="deep mix events per account (120)"
+    )
+    bench.add_argument(
+        "--deep-days", type=float, default=150.0, help="deep mix days of event time (150)"
+    )
+    bench.add_argument(
+        "--rate",
+        type=int,
+        action="append",
+        help="steady rate/s of a latency phase; repeat for several "
+        "(default: 250, 500, 1000 and 2000)",
+    )
+    bench.add_argument("--seconds", type=int, default=60, help="latency phase length (60)")
+    bench.add_argument(
+        "--step-history",
+        type=int,
+        action="append",
+        metavar="N",
+        help="events of history per account of a step-cost run; repeat for several "
+        "(default: 10, 100 and 1000)",
+    )
+    bench.add_argument(
+        "--step-accounts",
+        type=int,
+        default=40,
+        help="accounts per step-cost run, 5 steps each (40)",
+    )
+    bench.add_argument(
+        "--memory-accounts",
+        type=int,
+        action="append",
+        metavar="N",
+        help="accounts of a memory run; repeat for several (default: 10000 and 100000)",
+    )
+    bench.add_argument(
+        "--out", default="bench-results.json", help="JSON output file (bench-results.json)"
+    )
 
 
 def _add_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

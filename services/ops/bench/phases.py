@@ -1,13 +1,15 @@
-"""The four measurements of ``keypulse bench``, each on its own topics of one private broker.
+"""The broker phases of ``keypulse bench``, each on its own topics of one private broker.
 
 (a) raw aiokafka consume, (b) an empty Faust agent, (c) the full pipeline
-over a backlog (read off the worker's own counter of handled events), and
-(d) produce → alert latency at a steady rate.
+over a backlog (read off the worker's own counter of handled events), each
+over a mix published beforehand, and (d) produce → alert latency at a
+steady rate. The in-process phases (e) and (f) are step_cost.py and memory.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -15,7 +17,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,11 +34,19 @@ from services.ops.bench.workloads import pipeline_mix
 from services.ops.process import free_port, terminate
 from services.settings import Settings
 
+#: Seconds between progress lines of the long phases.
+PROGRESS_SECONDS = 10.0
 
-def publish(settings: Settings, events: Iterator[dict[str, Any]]) -> int:
+
+def publish(
+    settings: Settings,
+    events: Iterator[dict[str, Any]],
+    progress: Callable[[str], None] | None = None,
+) -> int:
     """Publish ``events`` (wire form) with keypulse's producer settings; return how many."""
     producer = KafkaProducer(**producer_config(settings, client_id="keypulse-bench"))
     n = 0
+    told = time.monotonic()
     for event in events:
         producer.send(
             settings.topics.for_event_type(event["type"]),
@@ -44,6 +54,9 @@ def publish(settings: Settings, events: Iterator[dict[str, Any]]) -> int:
             value=json.dumps(event).encode(),
         )
         n += 1
+        if progress is not None and n % 1000 == 0 and time.monotonic() - told >= PROGRESS_SECONDS:
+            progress(f"published {n:,} events")
+            told = time.monotonic()
     producer.flush()
     producer.close()
     return n
@@ -154,7 +167,12 @@ def _events_handled(web_port: int) -> int | None:
     return int(handled)
 
 
-def pipeline(settings: Settings, events: int, data_dir: Path) -> float:
+def pipeline(
+    settings: Settings,
+    events: int,
+    data_dir: Path,
+    progress: Callable[[str], None] | None = None,
+) -> float:
     """Rate of the worker over a preloaded backlog: input events handled per second.
 
     Read off the worker's own counter of handled events (decoded, applied,
@@ -163,14 +181,19 @@ def pipeline(settings: Settings, events: int, data_dir: Path) -> float:
     counting only the events handled in between. Start-up and the first batch
     are left out. (The last health record is no end mark: in event-clock mode
     the timer goes on evaluating accounts that fall due after the backlog.)
+    ``progress`` hears the count handled every :data:`PROGRESS_SECONDS`.
     """
     web_port = free_port()
     with _worker(settings, data_dir, web_port) as proc:
         deadline = time.monotonic() + 600
         first: tuple[float, int] | None = None
+        told = time.monotonic()
         while time.monotonic() < deadline and proc.poll() is None:
             handled = _events_handled(web_port)
             now = time.perf_counter()
+            if progress is not None and time.monotonic() - told >= PROGRESS_SECONDS:
+                progress(f"(c) worker handled {handled or 0:,} of {events:,} events")
+                told = time.monotonic()
             if handled:
                 if first is None:
                     first = (now, handled)
@@ -204,7 +227,9 @@ def latency(settings: Settings, rate: int, seconds: int, data_dir: Path) -> list
     producer = KafkaProducer(**producer_config(settings, client_id="keypulse-bench-latency"))
     total = rate * seconds
     now = datetime.now(UTC)
-    mix = list(pipeline_mix(total, 2_000, now - timedelta(minutes=total)))
+    # pipeline_mix sends every account's master data even when `total` is
+    # smaller; cut it, so that the phase lasts `seconds` and times what it says.
+    mix = list(itertools.islice(pipeline_mix(total, 2_000, now - timedelta(minutes=total)), total))
     with _worker(settings, data_dir):
         # Warm up: wait until the worker answers one event.
         warm = {

@@ -4,7 +4,8 @@
   benchmark's stream and the state-size check).
 * :func:`worst_case_account` — every bounded collection of a state full.
 * :func:`pipeline_mix` — ``keypulse bench``'s backlog and steady-rate load:
-  touchpoints, orders, stakeholders and tickets over many accounts.
+  touchpoints, orders, stakeholders and tickets over many accounts (the
+  shallow mix; the deep-history mix is deep_mix.py).
 
 Each is a pure function of its arguments (seeded generators, counters), so a
 rerun measures the same events.

@@ -1,0 +1,244 @@
+"""Bench phase (f): the worker's resident memory per account, from a generated state.
+
+    python -m services.ops.bench.memory ACCOUNTS [--variants V] [--events N] [--days D]
+
+Prints one JSON line (a :class:`MemoryFigure`). Run in a process of its own
+(:func:`memory_per_account` does that) so that nothing else lives in the
+resident set it measures.
+
+What is measured is what the worker holds per account: the stored dict in
+its account table (a memory store: plain Python dicts) and the parsed
+:class:`StoredAccount` that :class:`AccountProcessor` caches beside it, plus
+its due-index entry. Publishing 100,000 histories is not needed for that:
+``V`` template accounts are stepped through a deep-mix history event by
+event with :func:`step` (as the worker steps a replayed history), and each
+account is a copy of one template under its own id, made through JSON as
+the table's changelog would deliver it (so no two accounts share objects).
+The processor is filled by its own recovery (:meth:`AccountProcessor.rebuild_index`)
+and then every account takes one new touchpoint through
+:meth:`AccountProcessor.handle`, so that its parsed record carries the
+caches of an evaluated state, as in a running worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from consumers.pipeline.account_processor import AccountProcessor
+from consumers.pipeline.clock import EventClock
+from consumers.pipeline.codecs.stored import stored_to_dict
+from consumers.pipeline.step import step
+from consumers.pipeline.stored import StoredAccount
+from services.feeds.simulator.builder import AccountEvents
+from services.ops.bench.deep_mix import DEEP_START, deep_account_events
+
+#: Account counts of the issue.
+DEFAULT_ACCOUNTS = (10_000, 100_000)
+#: The issue's target.
+TARGET_KB_PER_ACCOUNT = 20.0
+#: Accounts per call to AccountProcessor.handle while warming up (a worker's batch).
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class MemoryFigure:
+    """Resident memory of ``accounts`` accounts of ``events`` events of history each."""
+
+    accounts: int
+    events_per_account: int
+    variants: int
+    rss_before_kb: int  # after imports and templates
+    rss_table_kb: int  # + the stored dicts in the account table
+    rss_parsed_kb: int  # + the parsed cache and the due index
+    rss_after_kb: int  # + one step of every account
+    stored_json_bytes: int  # mean compact JSON size of one stored dict (the changelog's record)
+
+    @property
+    def kb_per_account(self) -> float:
+        """Resident KB the accounts added, per account."""
+        return (self.rss_after_kb - self.rss_before_kb) / self.accounts
+
+    @property
+    def table_kb_per_account(self) -> float:
+        """Of :attr:`kb_per_account`: the table's stored dicts."""
+        return (self.rss_table_kb - self.rss_before_kb) / self.accounts
+
+    @property
+    def parsed_kb_per_account(self) -> float:
+        """Of :attr:`kb_per_account`: the parsed records (and due index) after recovery."""
+        return (self.rss_parsed_kb - self.rss_table_kb) / self.accounts
+
+    def projected_mb(self, accounts: int = 100_000) -> float:
+        """Resident MB of a worker holding ``accounts`` such accounts (its baseline included)."""
+        return (self.rss_before_kb + self.kb_per_account * accounts) / 1024
+
+    def as_json(self) -> dict[str, Any]:
+        """The figure with its derived values, for the bench's JSON."""
+        return {
+            **asdict(self),
+            "kb_per_account": round(self.kb_per_account, 2),
+            "table_kb_per_account": round(self.table_kb_per_account, 2),
+            "parsed_kb_per_account": round(self.parsed_kb_per_account, 2),
+            "projected_100k_mb": round(self.projected_mb(), 1),
+        }
+
+
+def proc_kb(path: Path, name: str) -> int:
+    """The KB figure of the ``name:`` line of a /proc status file such as /proc/meminfo."""
+    for line in path.read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {name} line in {path}")
+
+
+def rss_kb() -> int:
+    """This process's resident set size in KB (``VmRSS`` of /proc/self/status)."""
+    return proc_kb(Path("/proc/self/status"), "VmRSS")
+
+
+def available_kb() -> int:
+    """Memory the kernel could give a new process now, in KB (``MemAvailable``)."""
+    return proc_kb(Path("/proc/meminfo"), "MemAvailable")
+
+
+def template_stored(account_id: str, events: int, days: float, seed: int) -> StoredAccount:
+    """An account's stored record after stepping its deep history one event at a time."""
+    stored: StoredAccount | None = None
+    for event in deep_account_events(account_id, events, days, seed):
+        stored = step(stored, account_id, [event], event.occurred_at).stored
+    assert stored is not None  # a deep account has at least its master data
+    return stored
+
+
+def account_copy(template_json: str, template_id: str, account_id: str) -> dict[str, Any]:
+    """The template's stored dict under ``account_id``: fresh objects, as a changelog read gives.
+
+    The template's id appears in the record wherever the account's id does
+    (and in its stakeholder, order and ticket ids); replacing it in the JSON
+    text renames all of them at once. Ids of the same length keep the size.
+    """
+    copy: dict[str, Any] = json.loads(template_json.replace(template_id, account_id))
+    return copy
+
+
+def templates(variants: int, events: int, days: float, seed: int = 12) -> list[tuple[str, str]]:
+    """``variants`` template accounts: (account id, compact JSON of the stored dict) each."""
+    out = []
+    for v in range(variants):
+        template_id = f"mem-{v:07d}"
+        raw = stored_to_dict(template_stored(template_id, events, days, seed))
+        out.append((template_id, json.dumps(raw, separators=(",", ":"))))
+    return out
+
+
+def account_ids(accounts: int) -> list[str]:
+    """The measured accounts' ids: as long as the templates' ids, so the records keep their size."""
+    return [f"acc-{i:07d}" for i in range(accounts)]
+
+
+def copy_store(ids: list[str], from_templates: list[tuple[str, str]]) -> dict[str, Any]:
+    """The account table: account ``i`` of ``ids`` is a copy of template ``i % len(templates)``."""
+    store: dict[str, Any] = {}
+    for i, account_id in enumerate(ids):
+        template_id, text = from_templates[i % len(from_templates)]
+        store[account_id] = account_copy(text, template_id, account_id)
+    return store
+
+
+def warm(processor: AccountProcessor, ids: list[str], at: datetime) -> None:
+    """One touchpoint at ``at`` for every account, in batches of :data:`BATCH` accounts."""
+    for first in range(0, len(ids), BATCH):
+        processor.handle(
+            [
+                AccountEvents(account_id, at, ids=lambda p: f"{p}-warm").contact(
+                    0, f"{account_id}-s0", "call"
+                )
+                for account_id in ids[first : first + BATCH]
+            ]
+        )
+
+
+def measure(
+    accounts: int, events: int = 120, variants: int = 20, days: float = 150.0
+) -> MemoryFigure:
+    """Resident KB as this process comes to hold ``accounts`` accounts as the worker does.
+
+    Read after the imports and the templates (before), once the table holds
+    every account, once the processor's recovery has parsed them all (the
+    parsed cache and the due index), and once each account has been stepped
+    (after; the warm-up's transient objects collected).
+    """
+    made = templates(variants, events, days)
+    ids = account_ids(accounts)
+    gc.collect()
+    before = rss_kb()
+    store = copy_store(ids, made)
+    gc.collect()
+    table = rss_kb()
+    processor = AccountProcessor(store, EventClock())
+    processor.rebuild_index(owns=lambda _account: True)
+    gc.collect()
+    parsed = rss_kb()
+    warm(processor, ids, DEEP_START + timedelta(days=days, hours=1))
+    gc.collect()
+    after = rss_kb()
+    return MemoryFigure(
+        accounts=accounts,
+        events_per_account=events,
+        variants=variants,
+        rss_before_kb=before,
+        rss_table_kb=table,
+        rss_parsed_kb=parsed,
+        rss_after_kb=after,
+        stored_json_bytes=sum(len(text) for _, text in made) // len(made),
+    )
+
+
+def memory_per_account(
+    accounts: int, events: int = 120, variants: int = 20, timeout: float = 1800
+) -> MemoryFigure:
+    """:func:`measure` in a fresh Python process: the resident set holds nothing else."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.ops.bench.memory",
+            str(accounts),
+            "--events",
+            str(events),
+            "--variants",
+            str(variants),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"memory measurement failed:\n{out.stderr[-2000:]}")
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return MemoryFigure(**{k: data[k] for k in MemoryFigure.__dataclass_fields__})
+
+
+def main() -> None:
+    """Measure and print one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("accounts", type=int)
+    parser.add_argument("--events", type=int, default=120, help="events per account (120)")
+    parser.add_argument("--variants", type=int, default=20, help="template accounts (20)")
+    parser.add_argument("--days", type=float, default=150.0, help="days of history (150)")
+    args = parser.parse_args()
+    figure = measure(args.accounts, args.events, args.variants, args.days)
+    print(json.dumps(figure.as_json()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Bench phase (f): the generated accounts are held as the worker holds them; the figure's sums."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from consumers.pipeline.account_processor import AccountProcessor
+from consumers.pipeline.clock import EventClock
+from consumers.pipeline.codecs.stored import stored_from_dict
+from schemas.events import BaseEvent
+from services.ops.bench.deep_mix import DEEP_START, deep_account_events
+from services.ops.bench.memory import (
+    MemoryFigure,
+    account_copy,
+    account_ids,
+    copy_store,
+    measure,
+    memory_per_account,
+    proc_kb,
+    template_stored,
+    templates,
+    warm,
+)
+
+
+def kind(event: BaseEvent) -> str:
+    """The event's ``type`` tag (declared per model, not on BaseEvent)."""
+    return str(type(event).model_fields["type"].default)
+
+
+def test_proc_kb_reads_the_named_line(tmp_path: Path) -> None:
+    status = tmp_path / "status"
+    status.write_text("Name:\tpython\nVmPeak:\t  9000 kB\nVmRSS:\t  1234 kB\n")
+    assert proc_kb(status, "VmRSS") == 1234
+    with pytest.raises(RuntimeError, match="no MemAvailable"):
+        proc_kb(status, "MemAvailable")
+
+
+def test_a_template_is_its_history_stepped_event_by_event() -> None:
+    history = list(deep_account_events("mem-0000001", 30))
+    stored = template_stored("mem-0000001", 30, 150.0, 12)
+    kinds = Counter(kind(e) for e in history)
+    assert stored.state.latest_at == history[-1].occurred_at
+    assert len(stored.state.tickets) == kinds["ticket.opened"]
+    assert len(stored.state.orders) == kinds["order.placed"]
+    assert stored.evaluated_at == history[-1].occurred_at
+
+
+def test_a_copy_is_the_template_under_the_new_id_everywhere() -> None:
+    [(template_id, text)] = templates(1, 30, 150.0)
+    copy = account_copy(text, template_id, "acc-0000042")
+    assert template_id not in json.dumps(copy)
+    parsed = stored_from_dict(copy)
+    assert parsed.state.account_id == "acc-0000042"
+    assert all(sid.startswith("acc-0000042-") for sid in parsed.state.stakeholders)
+    assert len(json.dumps(copy, separators=(",", ":"))) == len(text)  # ids of the same length
+
+
+def test_the_processor_holds_every_account_in_table_cache_and_due_index() -> None:
+    made = templates(2, 20, 150.0)
+    ids = account_ids(5)
+    processor = AccountProcessor(copy_store(ids, made), EventClock())
+    processor.rebuild_index(owns=lambda _account: True)
+    warm(processor, ids, DEEP_START + timedelta(days=151))
+    assert sorted(processor.store) == ids
+    assert sorted(processor._parsed) == ids
+    assert len(processor.due) == 5
+    for account_id in ids:
+        raw, parsed = processor._parsed[account_id]
+        assert raw is processor.store[account_id]  # the cache is valid: no reparse needed
+        assert parsed.state.account_id == account_id
+        assert parsed.evaluated_at == DEEP_START + timedelta(days=151)
+
+
+def test_measure_reports_every_reading_of_the_accounts_asked_for() -> None:
+    figure = measure(4, events=10, variants=2)
+    assert figure.accounts == 4
+    assert figure.events_per_account == 10
+    assert figure.rss_before_kb > 0
+    assert figure.rss_after_kb > 0
+    assert figure.stored_json_bytes > 0
+
+
+def test_the_measurement_runs_in_a_process_of_its_own() -> None:
+    figure = memory_per_account(3, events=10, variants=1)
+    assert figure.accounts == 3
+    assert figure.variants == 1
+    assert figure.rss_before_kb > 0
+
+
+def test_per_account_figures_and_the_projection() -> None:
+    figure = MemoryFigure(
+        accounts=1_000,
+        events_per_account=120,
+        variants=20,
+        rss_before_kb=40_000,
+        rss_table_kb=60_000,
+        rss_parsed_kb=90_000,
+        rss_after_kb=100_000,
+        stored_json_bytes=11_000,
+    )
+    assert figure.kb_per_account == 60.0
+    assert figure.table_kb_per_account == 20.0
+    assert figure.parsed_kb_per_account == 30.0
+    assert figure.projected_mb(100_000) == pytest.approx((40_000 + 6_000_000) / 1024)
+    data = figure.as_json()
+    assert data["kb_per_account"] == 60.0
+    assert data["projected_100k_mb"] == pytest.approx(5898.4, abs=0.1)
