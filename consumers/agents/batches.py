@@ -8,11 +8,13 @@ hundred events, and nearly every account was stepped (evaluated, encoded,
 its changelog and outputs sent) once per event.
 
 :class:`Batcher` keeps collecting while a batch is being handled, and when
-the first event of a batch shows a lag of ``backlog_lag`` records or more it
-waits for a full batch (up to ``backlog_linger`` seconds). Events already
-late gain nothing from a short batch; a long one steps each account once for
-many of its events. Live traffic (no lag) keeps batches of ``linger``
-seconds, or whatever arrived while the last batch was handled.
+the newest event shows a lag of ``backlog_lag`` records or more it waits for
+a full batch (up to ``backlog_linger`` seconds), or until the events come
+within ``backlog_lag`` of their partition's end (caught up: waiting longer
+would only idle). Events already late gain nothing from a short batch; a
+long one steps each account once for many of its events. Live traffic (no
+lag) keeps batches of ``linger`` seconds, or whatever arrived while the last
+batch was handled.
 
 Each event is acknowledged only after the batch holding it has been handled
 (the caller resumed the iteration), never before: an event that arrived
@@ -71,7 +73,7 @@ class Batcher:
         self._pending: list[EventT[Any]] = []
         self._behind = False
         self._arrived = asyncio.Event()  # _pending holds at least one event
-        self._full = asyncio.Event()  # _pending holds max_events
+        self._ready = asyncio.Event()  # take _pending now: full, or caught up with a backlog
         self._room = asyncio.Event()  # _pending holds fewer than max_events
         self._room.set()
 
@@ -85,12 +87,15 @@ class Batcher:
         event = self._stream.current_event
         if event is None:
             raise RuntimeError("a stream processor ran without a current event")
+        behind = self._lag_of(event.message) >= limits.backlog_lag
+        if self._behind and not behind:
+            self._ready.set()  # caught up with the backlog
+        self._behind = behind
         if not self._pending:
-            self._behind = self._lag_of(event.message) >= limits.backlog_lag
             self._arrived.set()
         self._pending.append(event)
         if len(self._pending) >= limits.max_events:
-            self._full.set()
+            self._ready.set()
         return value
 
     async def batches(self) -> AsyncIterator[list[EventT[Any]]]:
@@ -112,11 +117,11 @@ class Batcher:
                 # the last batch was handled have waited enough already.
                 live_linger = limits.linger if waited else 0.0
                 linger = limits.backlog_linger if self._behind else live_linger
-                if linger > 0 and not self._full.is_set():
-                    await stream.wait_for_stopped(self._full, timeout=linger)  # type: ignore[arg-type]
+                if linger > 0 and not self._ready.is_set():
+                    await stream.wait_for_stopped(self._ready, timeout=linger)  # type: ignore[arg-type]
                 batch, self._pending = self._pending, []
                 self._arrived.clear()
-                self._full.clear()
+                self._ready.clear()
                 self._room.set()
                 yield batch
                 # Only reached when the caller handled the batch and asked for more.
