@@ -8,10 +8,10 @@ hundred events, and nearly every account was stepped (evaluated, encoded,
 its changelog and outputs sent) once per event.
 
 :class:`Batcher` keeps collecting while a batch is being handled, and when
-the newest event shows a lag of ``backlog_lag`` records or more it waits for
-a full batch (up to ``backlog_linger`` seconds), or until the events come
-within ``backlog_lag`` of their partition's end (caught up: waiting longer
-would only idle). Events already late gain nothing from a short batch; a
+the pending batch's events show a lag of ``backlog_lag`` records or more on
+any partition it waits for a full batch (up to ``backlog_linger`` seconds),
+or until every partition's newest event comes within ``backlog_lag`` of its
+end (caught up: waiting longer would only idle). Events already late gain nothing from a short batch; a
 long one steps each account once for many of its events. Live traffic (no
 lag) keeps batches of ``linger`` seconds, or whatever arrived while the last
 batch was handled.
@@ -72,6 +72,7 @@ class Batcher:
         self._lag_of = lag_of
         self._pending: list[EventT[Any]] = []
         self._behind = False
+        self._lags: dict[Any, int] = {}  # partition → lag, of the pending batch's events
         self._arrived = asyncio.Event()  # _pending holds at least one event
         self._ready = asyncio.Event()  # take _pending now: full, or caught up with a backlog
         self._room = asyncio.Event()  # _pending holds fewer than max_events
@@ -87,12 +88,16 @@ class Batcher:
         event = self._stream.current_event
         if event is None:
             raise RuntimeError("a stream processor ran without a current event")
-        behind = self._lag_of(event.message) >= limits.backlog_lag
+        if not self._pending:
+            self._lags.clear()
+            self._arrived.set()
+        # The lag of every partition the batch holds events of: a nearly drained
+        # partition (a topic with few events) does not mean the others caught up.
+        self._lags[event.message.tp] = self._lag_of(event.message)
+        behind = max(self._lags.values()) >= limits.backlog_lag
         if self._behind and not behind:
             self._ready.set()  # caught up with the backlog
         self._behind = behind
-        if not self._pending:
-            self._arrived.set()
         self._pending.append(event)
         if len(self._pending) >= limits.max_events:
             self._ready.set()
