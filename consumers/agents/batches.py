@@ -11,8 +11,9 @@ its changelog and outputs sent) once per event.
 the pending batch's events show a lag of ``backlog_lag`` records or more on
 any partition it waits for a full batch (up to ``backlog_linger`` seconds),
 or until every partition's newest event comes within ``backlog_lag`` of its
-end (caught up: waiting longer would only idle). Events already late gain nothing from a short batch; a
-long one steps each account once for many of its events. Live traffic (no
+end (caught up: waiting longer would only idle). Events already late gain
+nothing from a short batch; a long one steps each account once for many of
+its events. Live traffic (no
 lag) keeps batches of ``linger`` seconds, or whatever arrived while the last
 batch was handled.
 
