@@ -102,7 +102,7 @@ def batched_table(
     Raw UTF-8 keys and ``use_partitioner``: the changelog record of a key lands
     on murmur2(key), the partition of the input messages for that key, so
     recovery restores each key on the worker that owns it (in a
-    ``take_events`` batch Faust would otherwise pick the partition of
+    batch of several accounts Faust would otherwise pick the partition of
     whichever event is "current"). ``partition_key`` maps a table key to the
     key its input messages are partitioned by (default: the key itself).
     """
