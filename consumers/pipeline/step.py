@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consumers.domain.alerts import reconcile, to_record
-from consumers.domain.apply import apply_all
 from consumers.domain.due import next_due
 from consumers.domain.evaluate import evaluate, snapshot_changed, to_snapshot
+from consumers.domain.history import apply_with_history
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.state import empty_state
 from consumers.pipeline.projections import account_profile, changed, queue_line, queue_moves
@@ -42,6 +42,11 @@ class StepOutput:
     def health(self) -> HealthSnapshot | None:
         """The changed health snapshot, if the step changed it."""
         return self.stored.snapshot if self.stored.outbox.health else None
+
+    @property
+    def history(self) -> tuple[HealthSnapshot, ...]:
+        """Health at the day ends the step's events reach, in event time, oldest first."""
+        return self.stored.outbox.history
 
     @property
     def alerts(self) -> tuple[AlertRecord, ...]:
@@ -80,15 +85,25 @@ def step(
     now: datetime,
     policy: Policy = DEFAULT_POLICY,
 ) -> StepOutput:
-    """Apply ``events`` to the account, evaluate it at ``now`` and diff with what was published."""
+    """Apply ``events`` to the account, evaluate it at ``now`` and diff with what was published.
+
+    The events' day ends before ``now`` are evaluated too, each from the
+    state of the events up to it: the history points (consumers/domain/history.py).
+    """
     previous = stored or StoredAccount(state=empty_state(account_id))
-    state = apply_all(previous.state, events)
+    applied = apply_with_history(previous.state, events, policy, before=now)
+    state = applied.state
+    history = tuple(to_snapshot(point) for point in applied.points)
     health = evaluate(state, now, policy)
     changes = reconcile(previous.open_alerts, health)
     alerts = tuple(to_record(a) for a in changes.published)
 
     snapshot = to_snapshot(health)
-    publish_health = snapshot if snapshot_changed(previous.snapshot, snapshot) else None
+    # With history points the current snapshot goes out too, even unchanged:
+    # the read models' current health is their newest as_of, and it must stay
+    # the evaluation at now, not the newest point.
+    fresh = bool(history) or snapshot_changed(previous.snapshot, snapshot)
+    publish_health = snapshot if fresh else None
 
     profile = account_profile(state, health, policy)
     publish_profile = profile if changed(previous.profile, profile) else None
@@ -105,6 +120,7 @@ def step(
         due_at=next_due(state, now, policy, health),
         outbox=Outbox(
             health=publish_health is not None,
+            history=history,
             profile=publish_profile is not None,
             alerts=alerts,
             queue_lines=lines,
