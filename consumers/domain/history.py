@@ -11,11 +11,13 @@ the batch is applied in ``occurred_at`` order, and at each day end inside it
 the state so far is evaluated. Which day ends a batch evaluates:
 
 * in order (every event newer than the state's ``latest_at``): the day ends
-  after the old ``latest_at`` up to the newest event. Each day end is
-  evaluated once over a whole in-order history, never again per batch, and
-  a live event within the same day adds none;
+  after the old ``latest_at`` up to the newest event; of those more than
+  :data:`DAILY_DAYS` before the newest event (an import of old history) only
+  the Mondays. Each day end is evaluated at most once over a whole in-order
+  history, never again per batch, and a live event within the same day adds
+  none; a live stream gives a point every day;
 * with a late event (older than ``latest_at``): also the day ends from that
-  event on, at most :data:`REVISED_DAYS` back. Those are evaluated from the
+  event on, every day, at most :data:`REVISED_DAYS` back. Those are evaluated from the
   old state plus the batch's events up to each day end; the old state may
   hold facts newer than the day end that :mod:`as_of` ignores, but not the
   older touchpoints a newer one of the same kind displaced, nor an older
@@ -33,15 +35,21 @@ from datetime import UTC, datetime, timedelta
 
 from consumers.domain.apply import apply, apply_all
 from consumers.domain.days import DAY, EPOCH
-from consumers.domain.evaluate import Evaluation, evaluate
+from consumers.domain.evaluate import health_snapshot
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.state import AccountState
 from schemas.events import BaseEvent
+from schemas.outputs import HealthSnapshot
 
 #: How far back from ``latest_at`` a late event re-evaluates history points.
 #: Bounds the cost of a late batch; older points keep their value.
 REVISED_DAYS = 14
 _REVISED = timedelta(days=REVISED_DAYS)
+#: Day ends within this many days of a batch's newest event are all points; an
+#: in-order batch (a backfill) keeps only Mondays of what is older: a 180-day
+#: import makes some 30 points per account, not 180.
+DAILY_DAYS = 7
+_DAILY = timedelta(days=DAILY_DAYS)
 _TICK = timedelta(microseconds=1)
 
 
@@ -50,7 +58,7 @@ class Applied:
     """A batch applied to a state: the new state and the history points it made."""
 
     state: AccountState
-    points: tuple[Evaluation, ...]
+    points: tuple[HealthSnapshot, ...]  # oldest first
 
 
 def day_end_on_or_after(at: datetime) -> datetime:
@@ -69,30 +77,35 @@ def day_ends(first: datetime, last: datetime) -> list[datetime]:
     return found
 
 
+def weekly(at: datetime) -> bool:
+    """True for the day ends that older history keeps: Mondays 00:00 UTC."""
+    return at.weekday() == 0
+
+
 def history_instants(
     latest_at: datetime | None,
+    oldest: datetime,
     newest: datetime,
     late: datetime | None = None,
     before: datetime | None = None,
 ) -> list[datetime]:
     """The day ends a batch evaluates (module docs), oldest first.
 
-    ``latest_at`` is the state's before the batch, ``newest`` the batch's
-    newest ``occurred_at`` (or its oldest, for a first batch: see
-    :func:`apply_with_history`), ``late`` the oldest event of the batch that is
-    not newer than ``latest_at`` and changes the state. ``before`` (the
-    step's clock time) excludes day ends at or after it: the step's own
-    evaluation describes that time.
+    ``latest_at`` is the state's before the batch; ``oldest`` and ``newest``
+    are the batch's oldest and newest ``occurred_at``; ``late`` is its oldest
+    event that is not newer than ``latest_at`` and changes the state.
+    ``before`` (the step's clock time) excludes day ends at or after it: the
+    step's own evaluation describes that time.
     """
     if latest_at is None:
-        first, last = late or newest, newest
+        fresh_from, last, revised = oldest, newest, []
     else:
-        # In order: the day ends after latest_at. Late: also those from the
-        # late event on, but not further back than the revision window.
-        first, last = latest_at + _TICK, max(newest, latest_at)
-        if late is not None:
-            first = max(min(first, late), latest_at - _REVISED)
-    return [t for t in day_ends(first, last) if before is None or t < before]
+        fresh_from, last = latest_at + _TICK, max(newest, latest_at)
+        # Revised day by day, however old: a point made daily stays right.
+        revised = [] if late is None else day_ends(max(late, latest_at - _REVISED), latest_at)
+    daily_from = last - _DAILY
+    fresh = [t for t in day_ends(fresh_from, last) if t >= daily_from or weekly(t)]
+    return [t for t in (*revised, *fresh) if before is None or t < before]
 
 
 def apply_with_history(
@@ -101,7 +114,7 @@ def apply_with_history(
     policy: Policy = DEFAULT_POLICY,
     before: datetime | None = None,
 ) -> Applied:
-    """Apply ``events`` in ``occurred_at`` order, evaluating at each of :func:`history_instants`.
+    """Apply ``events`` in ``occurred_at`` order, snapshotting at each :func:`history_instants`.
 
     The resulting state equals ``apply_all(state, events)``: the state is a
     function of the set of events, whatever order they are applied in. An
@@ -110,16 +123,10 @@ def apply_with_history(
     ordered = sorted(events, key=lambda e: (_utc(e.occurred_at), e.event_id))
     if not ordered:
         return Applied(state, ())
-    latest = state.latest_at
-    if latest is None:
-        instants = history_instants(
-            None, _utc(ordered[-1].occurred_at), _utc(ordered[0].occurred_at), before
-        )
-    else:
-        instants = history_instants(
-            latest, _utc(ordered[-1].occurred_at), _oldest_news(state, ordered), before
-        )
-    points: list[Evaluation] = []
+    oldest, newest = _utc(ordered[0].occurred_at), _utc(ordered[-1].occurred_at)
+    late = _oldest_news(state, ordered) if state.latest_at is not None else None
+    instants = history_instants(state.latest_at, oldest, newest, late, before)
+    points: list[HealthSnapshot] = []
     i = 0
     for at in instants:
         j = i
@@ -127,7 +134,7 @@ def apply_with_history(
             j += 1
         state = apply_all(state, ordered[i:j])
         i = j
-        points.append(evaluate(state, at, policy))
+        points.append(health_snapshot(state, at, policy))
     return Applied(apply_all(state, ordered[i:]), tuple(points))
 
 

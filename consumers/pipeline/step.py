@@ -93,7 +93,7 @@ def step(
     previous = stored or StoredAccount(state=empty_state(account_id))
     applied = apply_with_history(previous.state, events, policy, before=now)
     state = applied.state
-    history = tuple(to_snapshot(point) for point in applied.points)
+    history = applied.points
     health = evaluate(state, now, policy)
     changes = reconcile(previous.open_alerts, health)
     alerts = tuple(to_record(a) for a in changes.published)
