@@ -140,16 +140,13 @@ class AccountStage:
         await self._lanes.send(sends)
 
     def _output_sends(self, out: StepOutput, count: bool = True) -> list[Send]:
-        """One step's records to publish, in order: health, history, alerts, profile, queue lines.
-
-        The current health goes before the history points, so that the sink
-        never takes an older point for an account's current health.
-        """
+        """One step's records to publish, in order: health, history, alerts, profile, queues."""
         o = self.outputs
         sends: list[Send] = []
         if out.health is not None:
             sends.append(partial(o.send_health, out.health))
-        sends += [partial(o.send_health, point) for point in out.history]
+        if (history := out.history_record) is not None:
+            sends.append(partial(o.send_history, history))
         for alert in out.alerts:
             if count:
                 self.metrics.alerts.labels(alert.kind, alert.status).inc()

@@ -9,7 +9,7 @@ import faust
 from faust.types import TP
 
 from schemas import DeadLetter, TopicName
-from schemas.internal import AccountProfile, KamQueue, QueueLine
+from schemas.internal import AccountProfile, HealthHistory, KamQueue, QueueLine
 from schemas.outputs import AlertRecord, HealthSnapshot
 from schemas.topics import InternalTopic
 from services.settings import Settings
@@ -33,10 +33,15 @@ class Outputs:
         self.profiles = _raw_topic(app, topics.name(InternalTopic.ACCOUNT_PROFILES))
         self.queue_lines = _raw_topic(app, topics.name(InternalTopic.QUEUE_LINES))
         self.kam_queues = _raw_topic(app, topics.name(InternalTopic.KAM_QUEUES))
+        self.history = _raw_topic(app, topics.name(InternalTopic.HEALTH_HISTORY))
 
     async def send_health(self, snapshot: HealthSnapshot) -> None:
         """Publish a changed health snapshot."""
         await self.health.send(key=_key(snapshot.account_id), value=_json(snapshot))
+
+    async def send_history(self, history: HealthHistory) -> None:
+        """Publish a step's health history points (one record for all of them)."""
+        await self.history.send(key=_key(history.account_id), value=_json(history))
 
     async def send_alert(self, alert: AlertRecord) -> None:
         """Publish one alert lifecycle step."""
@@ -77,5 +82,7 @@ def _key(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _json(record: HealthSnapshot | AlertRecord | AccountProfile | QueueLine | KamQueue) -> bytes:
+def _json(
+    record: HealthSnapshot | HealthHistory | AlertRecord | AccountProfile | QueueLine | KamQueue,
+) -> bytes:
     return record.model_dump_json().encode("utf-8")

@@ -67,6 +67,11 @@ def day_end_on_or_after(at: datetime) -> datetime:
     return EPOCH + (days if not rest else days + 1) * DAY
 
 
+def is_day_end(at: datetime) -> bool:
+    """True for a UTC midnight: the instants history points are made at."""
+    return day_end_on_or_after(at) == at
+
+
 def day_ends(first: datetime, last: datetime) -> list[datetime]:
     """Every UTC midnight ``T`` with ``first <= T <= last``, oldest first."""
     found: list[datetime] = []

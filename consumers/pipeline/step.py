@@ -28,7 +28,7 @@ from consumers.domain.state import empty_state
 from consumers.pipeline.projections import account_profile, changed, queue_line, queue_moves
 from consumers.pipeline.stored import Outbox, StoredAccount
 from schemas.events import BaseEvent
-from schemas.internal import AccountProfile, QueueLine
+from schemas.internal import AccountProfile, HealthHistory, QueueLine
 from schemas.outputs import AlertRecord, HealthSnapshot
 
 
@@ -47,6 +47,14 @@ class StepOutput:
     def history(self) -> tuple[HealthSnapshot, ...]:
         """Health at the day ends the step's events reach, in event time, oldest first."""
         return self.stored.outbox.history
+
+    @property
+    def history_record(self) -> HealthHistory | None:
+        """The history points as the one record that carries them, if the step made any."""
+        points = self.stored.outbox.history
+        if not points:
+            return None
+        return HealthHistory(account_id=self.stored.account_id, points=list(points))
 
     @property
     def alerts(self) -> tuple[AlertRecord, ...]:
@@ -99,11 +107,7 @@ def step(
     alerts = tuple(to_record(a) for a in changes.published)
 
     snapshot = to_snapshot(health)
-    # With history points the current snapshot goes out too, even unchanged:
-    # the read models' current health is their newest as_of, and it must stay
-    # the evaluation at now, not the newest point.
-    fresh = bool(history) or snapshot_changed(previous.snapshot, snapshot)
-    publish_health = snapshot if fresh else None
+    publish_health = snapshot if snapshot_changed(previous.snapshot, snapshot) else None
 
     profile = account_profile(state, health, policy)
     publish_profile = profile if changed(previous.profile, profile) else None
