@@ -17,11 +17,11 @@ the state so far is evaluated. Which day ends a batch evaluates:
   history, never again per batch, and a live event within the same day adds
   none; a live stream gives a point every day;
 * with a late event (older than ``latest_at``): also the day ends from that
-  event on, every day, at most :data:`REVISED_DAYS` back. Those are evaluated from the
-  old state plus the batch's events up to each day end; the old state may
-  hold facts newer than the day end that :mod:`as_of` ignores, but not the
-  older touchpoints a newer one of the same kind displaced, nor an older
-  role (docs/scoring.md, "Health history").
+  event on, every day, at most :data:`REVISED_DAYS` back. Those are
+  evaluated from the old state plus the batch's events up to each day end;
+  the old state may hold facts newer than the day end that :mod:`as_of`
+  ignores, but not the older touchpoints a newer one of the same kind
+  displaced, nor an older role (docs/scoring.md, "Health history").
 
 A step without events (a timer) makes no points: the current health is
 evaluated at the clock time, the history describes the events' own time.
@@ -42,8 +42,10 @@ from schemas.events import BaseEvent
 from schemas.outputs import HealthSnapshot
 
 #: How far back from ``latest_at`` a late event re-evaluates history points.
-#: Bounds the cost of a late batch; older points keep their value.
-REVISED_DAYS = 14
+#: Bounds the cost of a late batch; older points keep their value. An import
+#: published at once reaches the worker through five topics at uneven speed,
+#: more than 14 days of event time apart (docs/scoring.md, "Health history").
+REVISED_DAYS = 45
 _REVISED = timedelta(days=REVISED_DAYS)
 #: Day ends within this many days of a batch's newest event are all points; an
 #: in-order batch (a backfill) keeps only Mondays of what is older: a 180-day
