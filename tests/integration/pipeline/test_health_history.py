@@ -94,7 +94,7 @@ def test_a_backfilled_history_spans_its_days_and_the_current_health_is_now(
     stack.publish([*HISTORY, *orphan_events()])
 
     # The last point is the midnight before the account's last event (its final
-    # week is kept day by day); the current health is the evaluation at now.
+    # midnights are kept day by day); the current health is the evaluation at now.
     last_point = LAST_EVENT.replace(hour=0, minute=0, second=0, microsecond=0)
 
     def complete() -> list[dict[str, Any]] | None:
