@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from schemas._types import Identifier, Record, Timestamp
+from schemas.outputs import HealthSnapshot
 
 Warmth = Annotated[float, Field(ge=0, le=1)]
 
@@ -76,3 +77,17 @@ class KamQueue(Record):
     kam_id: Identifier
     items: list[QueueItem]
     as_of: Timestamp
+
+
+class HealthHistory(Record):
+    """An account's health at UTC day ends in event time, as one worker step computed them.
+
+    One record per step however many points it holds: on a broker that
+    takes one record per batch, a point per record would cost a round trip
+    each. Each point is an ``account-health`` snapshot whose ``as_of`` is the
+    day end it describes; the sink upserts them into the health history by
+    (account, as_of), so a point computed again replaces the earlier one.
+    """
+
+    account_id: Identifier
+    points: list[HealthSnapshot]

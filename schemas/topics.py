@@ -37,6 +37,7 @@ class InternalTopic(StrEnum):
     ACCOUNT_PROFILES = "keypulse-account-profiles"  # AccountProfile, key account_id
     QUEUE_LINES = "keypulse-queue-entries"  # QueueLine, key kam_id (the repartition)
     KAM_QUEUES = "keypulse-kam-queues"  # KamQueue, key kam_id
+    HEALTH_HISTORY = "keypulse-health-history"  # HealthHistory, key account_id
 
 
 #: Contract default partition counts.

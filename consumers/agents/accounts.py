@@ -143,11 +143,13 @@ class AccountStage:
         )
 
     def _output_records(self, out: StepOutput, count: bool = True) -> list[OutRecord]:
-        """One step's records to publish, in order: health, alerts, profile, queue lines."""
+        """One step's records to publish, in order: health, history, alerts, profile, queues."""
         o = self.outputs
         records: list[OutRecord] = []
         if out.health is not None:
             records.append(o.health_record(out.health))
+        if (history := out.history_record) is not None:
+            records.append(o.history_record(history))
         for alert in out.alerts:
             if count:
                 self.metrics.alerts.labels(alert.kind, alert.status).inc()

@@ -10,7 +10,7 @@ from faust.types import TP
 
 from consumers.agents.produce import OutRecord
 from schemas import DeadLetter, TopicName
-from schemas.internal import AccountProfile, KamQueue, QueueLine
+from schemas.internal import AccountProfile, HealthHistory, KamQueue, QueueLine
 from schemas.outputs import AlertRecord, HealthSnapshot
 from schemas.topics import InternalTopic
 from services.settings import Settings
@@ -39,10 +39,15 @@ class Outputs:
         self.queue_lines = topics.name(InternalTopic.QUEUE_LINES)
         self.kam_queues = topics.name(InternalTopic.KAM_QUEUES)
         self.deadletter = _raw_topic(app, topics.name(TopicName.DEADLETTER))
+        self.history = topics.name(InternalTopic.HEALTH_HISTORY)
 
     def health_record(self, snapshot: HealthSnapshot) -> OutRecord:
         """A changed health snapshot, keyed by account."""
         return OutRecord(self.health, _key(snapshot.account_id), _json(snapshot))
+
+    def history_record(self, history: HealthHistory) -> OutRecord:
+        """A step's health history points (one record for all of them), keyed by account."""
+        return OutRecord(self.history, _key(history.account_id), _json(history))
 
     def alert_record(self, alert: AlertRecord) -> OutRecord:
         """One alert lifecycle step, keyed by account."""
@@ -83,5 +88,7 @@ def _key(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _json(record: HealthSnapshot | AlertRecord | AccountProfile | QueueLine | KamQueue) -> bytes:
+def _json(
+    record: HealthSnapshot | HealthHistory | AlertRecord | AccountProfile | QueueLine | KamQueue,
+) -> bytes:
     return record.model_dump_json().encode("utf-8")

@@ -41,8 +41,13 @@ class Evaluation:
     @property
     def top_drivers(self) -> tuple[ScoreDriver, ...]:
         """The drivers worth showing, most negative first."""
-        shown = [d for d in self.drivers if d.impact <= -DRIVER_MIN_POINTS]
-        return tuple(shown[:DRIVERS_SHOWN])
+        return shown_drivers(self.drivers)
+
+
+def shown_drivers(drivers: tuple[ScoreDriver, ...]) -> tuple[ScoreDriver, ...]:
+    """Of all drivers (most negative first), those a snapshot shows."""
+    shown = [d for d in drivers if d.impact <= -DRIVER_MIN_POINTS]
+    return tuple(shown[:DRIVERS_SHOWN])
 
 
 def evaluate(
@@ -81,13 +86,45 @@ def _baseline(state: AccountState, now: datetime, policy: Policy) -> Scored | No
     return score_as_of(as_of(state, then, policy), policy, explain=False)
 
 
+def health_snapshot(
+    state: AccountState, now: datetime, policy: Policy = DEFAULT_POLICY
+) -> HealthSnapshot:
+    """``to_snapshot(evaluate(state, now, policy))``, without what a snapshot does not hold.
+
+    No alert conditions and no health-drop baseline: a history point needs
+    only the score and what explains it.
+    """
+    now = now.astimezone(UTC)
+    scored = score_as_of(as_of(state, now, policy), policy)
+    return _snapshot(
+        state.account_id, now, scored.score, scored.band, scored.components, scored.drivers
+    )
+
+
 def to_snapshot(health: Evaluation) -> HealthSnapshot:
     """The ``account-health`` record (docs/contract.md section 3) for an evaluation."""
-    c = health.components
+    return _snapshot(
+        health.account_id,
+        health.as_of,
+        health.score,
+        health.band,
+        health.components,
+        health.drivers,
+    )
+
+
+def _snapshot(
+    account_id: str,
+    at: datetime,
+    score: float,
+    band: str,
+    c: Components,
+    drivers: tuple[ScoreDriver, ...],
+) -> HealthSnapshot:
     return HealthSnapshot(
-        account_id=health.account_id,
-        score=health.score,
-        band=health.band,
+        account_id=account_id,
+        score=score,
+        band=band,
         components=HealthComponents(
             relationship=c.relationship,
             commercial=c.commercial,
@@ -95,9 +132,10 @@ def to_snapshot(health: Evaluation) -> HealthSnapshot:
             stability=c.stability,
         ),
         drivers=[
-            DriverRecord(factor=d.factor, impact=d.impact, text=d.text) for d in health.top_drivers
+            DriverRecord(factor=d.factor, impact=d.impact, text=d.text)
+            for d in shown_drivers(drivers)
         ],
-        as_of=health.as_of,
+        as_of=at,
     )
 
 

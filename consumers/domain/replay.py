@@ -7,12 +7,12 @@ same state, health and open alerts as ``replay`` of the same events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from consumers.domain.alerts import AlertState, open_alerts_for, to_record
-from consumers.domain.apply import apply
+from consumers.domain.apply import apply, apply_all
 from consumers.domain.evaluate import Evaluation, evaluate, to_snapshot
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.state import AccountState, empty_state
@@ -64,3 +64,33 @@ def replay(
 def event_clock(events: Iterable[BaseEvent]) -> datetime | None:
     """The ``event`` clock mode's now: the newest occurred_at among ``events``."""
     return max((e.occurred_at for e in events), default=None)
+
+
+def replay_history(
+    events: Iterable[BaseEvent],
+    instants: Mapping[str, Iterable[datetime]],
+    policy: Policy = DEFAULT_POLICY,
+) -> dict[str, dict[datetime, Evaluation]]:
+    """Each account's health history point at each of its ``instants``, from scratch.
+
+    A point at ``T`` is the evaluation at ``T`` of the state of the account's
+    events that occurred by ``T`` (consumers/domain/history.py); an instant
+    before the account's first event has no point. One pass per account
+    over its events in ``occurred_at`` order.
+    """
+    by_account: dict[str, list[BaseEvent]] = {}
+    for event in events:
+        by_account.setdefault(event.account_id, []).append(event)
+    result: dict[str, dict[datetime, Evaluation]] = {}
+    for account_id, wanted in instants.items():
+        ordered = sorted(by_account.get(account_id, ()), key=lambda e: e.occurred_at)
+        state, i, points = empty_state(account_id), 0, {}
+        for at in sorted(t.astimezone(UTC) for t in wanted):
+            j = i
+            while j < len(ordered) and ordered[j].occurred_at <= at:
+                j += 1
+            state, i = apply_all(state, ordered[i:j]), j
+            if state.latest_at is not None:
+                points[at] = evaluate(state, at, policy)
+        result[account_id] = points
+    return result

@@ -20,6 +20,7 @@ from consumers.pipeline.codecs.stored import stored_from_dict, stored_to_dict
 from consumers.pipeline.due_index import DueIndex
 from consumers.pipeline.step import StepOutput, step, unsent_outputs
 from consumers.pipeline.stored import StoredAccount
+from consumers.pipeline.unassigned import UnassignedAccounts
 from schemas.events import BaseEvent
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class AccountProcessor:
         self.clock = clock
         self.policy = policy
         self.due = DueIndex()
+        self.unassigned = UnassignedAccounts()
         # Parsed records by account, valid while the store still holds the very
         # dict they were parsed from (a recovery or another writer replaces it).
         self._parsed: dict[str, tuple[Any, StoredAccount]] = {}
@@ -104,6 +106,8 @@ class AccountProcessor:
             self._parsed.clear()  # bounded memory; the next reads parse again
         self._parsed[account_id] = (raw, out.stored)
         self.due.schedule(account_id, out.stored.due_at)
+        if events:
+            self.unassigned.check(out.stored.state)
         return out
 
     def rebuild_index(

@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consumers.domain.alerts import reconcile, to_record
-from consumers.domain.apply import apply_all
 from consumers.domain.due import next_due
 from consumers.domain.evaluate import evaluate, snapshot_changed, to_snapshot
+from consumers.domain.history import apply_with_history
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.state import empty_state
 from consumers.pipeline.projections import account_profile, changed, queue_line, queue_moves
 from consumers.pipeline.stored import Outbox, StoredAccount
 from schemas.events import BaseEvent
-from schemas.internal import AccountProfile, QueueLine
+from schemas.internal import AccountProfile, HealthHistory, QueueLine
 from schemas.outputs import AlertRecord, HealthSnapshot
 
 
@@ -42,6 +42,19 @@ class StepOutput:
     def health(self) -> HealthSnapshot | None:
         """The changed health snapshot, if the step changed it."""
         return self.stored.snapshot if self.stored.outbox.health else None
+
+    @property
+    def history(self) -> tuple[HealthSnapshot, ...]:
+        """Health at the day ends the step's events reach, in event time, oldest first."""
+        return self.stored.outbox.history
+
+    @property
+    def history_record(self) -> HealthHistory | None:
+        """The history points as the one record that carries them, if the step made any."""
+        points = self.stored.outbox.history
+        if not points:
+            return None
+        return HealthHistory(account_id=self.stored.account_id, points=list(points))
 
     @property
     def alerts(self) -> tuple[AlertRecord, ...]:
@@ -80,9 +93,15 @@ def step(
     now: datetime,
     policy: Policy = DEFAULT_POLICY,
 ) -> StepOutput:
-    """Apply ``events`` to the account, evaluate it at ``now`` and diff with what was published."""
+    """Apply ``events`` to the account, evaluate it at ``now`` and diff with what was published.
+
+    The events' day ends before ``now`` are evaluated too, each from the
+    state of the events up to it: the history points (consumers/domain/history.py).
+    """
     previous = stored or StoredAccount(state=empty_state(account_id))
-    state = apply_all(previous.state, events)
+    applied = apply_with_history(previous.state, events, policy, before=now)
+    state = applied.state
+    history = applied.points
     health = evaluate(state, now, policy)
     changes = reconcile(previous.open_alerts, health)
     alerts = tuple(to_record(a) for a in changes.published)
@@ -105,6 +124,7 @@ def step(
         due_at=next_due(state, now, policy, health),
         outbox=Outbox(
             health=publish_health is not None,
+            history=history,
             profile=publish_profile is not None,
             alerts=alerts,
             queue_lines=lines,

@@ -16,10 +16,13 @@ class Outbox:
     """What one step published, kept in the stored record until the next step.
 
     The health snapshot and the profile are the record's own ``snapshot`` and
-    ``profile``; the flags say whether this step published them.
+    ``profile``; the flags say whether this step published them. ``history``
+    holds the health points in event time the step made (published after
+    the current snapshot).
     """
 
     health: bool = False
+    history: tuple[HealthSnapshot, ...] = ()
     profile: bool = False
     alerts: tuple[AlertRecord, ...] = ()
     queue_lines: tuple[QueueLine, ...] = ()
@@ -27,7 +30,7 @@ class Outbox:
     @property
     def is_empty(self) -> bool:
         """Whether the step published nothing."""
-        return not (self.health or self.profile or self.alerts or self.queue_lines)
+        return not (self.health or self.history or self.profile or self.alerts or self.queue_lines)
 
 
 @dataclass(frozen=True)

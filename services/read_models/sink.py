@@ -1,8 +1,8 @@
 """The read-model sink: output topics → SQL read models (``keypulse sink``, or ``run_sink``).
 
-Consumes ``account-health``, ``alerts``, ``keypulse-account-profiles`` and
-``keypulse-kam-queues`` with kafka-python in the consumer group
-``{topic_prefix}keypulse-sink``. Per poll batch it decodes every record,
+Consumes ``account-health``, ``alerts``, ``keypulse-account-profiles``,
+``keypulse-kam-queues`` and ``keypulse-health-history`` with kafka-python in
+the consumer group ``{topic_prefix}keypulse-sink``. Per poll batch it decodes every record,
 writes them all in ONE database transaction and only then commits the
 offsets: at-least-once. A crash between the two redelivers the batch, which
 the idempotent upserts of :mod:`services.read_models.store` absorb.
@@ -34,7 +34,7 @@ from kafka.structs import OffsetAndMetadata
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection, Engine
 
-from schemas.internal import AccountProfile, KamQueue
+from schemas.internal import AccountProfile, HealthHistory, KamQueue
 from schemas.outputs import AlertRecord, HealthSnapshot
 from schemas.topics import InternalTopic, TopicName
 from services.broker.clients import consumer_config
@@ -62,6 +62,7 @@ _MODELS: dict[TopicName | InternalTopic, type[BaseModel]] = {
     TopicName.ALERTS: AlertRecord,
     InternalTopic.ACCOUNT_PROFILES: AccountProfile,
     InternalTopic.KAM_QUEUES: KamQueue,
+    InternalTopic.HEALTH_HISTORY: HealthHistory,
 }
 
 

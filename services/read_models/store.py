@@ -8,6 +8,9 @@ order. The rules that make a replay land on the same rows:
 * health: the newest ``as_of`` is current; an older snapshot only fills in
   history. Equal ``as_of``: the later delivery wins (one key is one
   partition, so that is the stream's own order).
+* health history points (event time): upserted by (account, as_of) into the
+  history only, never the current health; a point computed again after a
+  late event replaces the earlier one.
 * alerts: keyed by ``alert_id``; a resolved alert is never re-opened by a
   replayed ``open`` step (a re-fire has a new alert_id). The API's columns
   (acked_at, acked_by, snoozed_until) are never written here.
@@ -24,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from schemas.internal import AccountProfile, KamQueue
+from schemas.internal import AccountProfile, HealthHistory, KamQueue
 from schemas.outputs import AlertRecord, HealthSnapshot
 from services.errors import ConfigurationError
 from services.read_models.schema import (
@@ -38,7 +41,7 @@ from services.read_models.schema import (
 )
 
 #: Everything the sink writes.
-ReadModelRecord = HealthSnapshot | AlertRecord | AccountProfile | KamQueue
+ReadModelRecord = HealthSnapshot | HealthHistory | AlertRecord | AccountProfile | KamQueue
 
 #: What an INSERT .. ON CONFLICT statement looks like in either dialect.
 _Upsert = postgresql.Insert | sqlite.Insert
@@ -92,6 +95,19 @@ def apply_health(conn: Connection, snapshot: HealthSnapshot) -> bool:
         where=current.excluded.as_of >= account_health.c.as_of,
     ).returning(account_health.c.account_id)
     return conn.execute(current_upsert).first() is not None
+
+
+def apply_history(conn: Connection, history: HealthHistory) -> bool:
+    """Upsert a step's history points into the health history; True when it held any."""
+    if not history.points:
+        return False
+    stmt = _insert(conn, health_history)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[health_history.c.account_id, health_history.c.as_of],
+        set_=_set_all(stmt, health_history),
+    )
+    conn.execute(upsert, [_health_values(point) for point in history.points])
+    return True
 
 
 def apply_alert(conn: Connection, record: AlertRecord) -> bool:
@@ -172,6 +188,8 @@ def apply_record(conn: Connection, record: ReadModelRecord) -> bool:
     """Apply one record of any kind; return whether it changed current state."""
     if isinstance(record, HealthSnapshot):
         return apply_health(conn, record)
+    if isinstance(record, HealthHistory):
+        return apply_history(conn, record)
     if isinstance(record, AlertRecord):
         return apply_alert(conn, record)
     if isinstance(record, AccountProfile):

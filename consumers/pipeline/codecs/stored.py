@@ -1,8 +1,10 @@
 """The worker's account table values: a :class:`StoredAccount` as JSON-compatible data.
 
 Format 2 added the outbox and the evaluation time; records of format 1 are
-still read. The dict keys (``entry``, ``entries``) are those of the stored
-records already on changelog topics, kept so that an upgrade reads them.
+still read. The outbox's ``history`` (health points in event time) is an
+optional key of format 2: a record without it has none. The dict keys
+(``entry``, ``entries``) are those of the stored records already on
+changelog topics, kept so that an upgrade reads them.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ def _outbox_json(outbox: Outbox) -> dict[str, Any] | None:
         return None
     return {
         "health": outbox.health,
+        "history": [h.model_dump(mode="json") for h in outbox.history],
         "profile": outbox.profile,
         "alerts": [a.model_dump(mode="json") for a in outbox.alerts],
         "entries": [e.model_dump(mode="json") for e in outbox.queue_lines],
@@ -77,6 +80,7 @@ def _outbox_from_json(data: Mapping[str, Any] | None) -> Outbox:
         return _EMPTY_OUTBOX
     return Outbox(
         health=bool(data["health"]),
+        history=tuple(HealthSnapshot.model_validate(h) for h in data.get("history", ())),
         profile=bool(data["profile"]),
         alerts=tuple(AlertRecord.model_validate(a) for a in data["alerts"]),
         queue_lines=tuple(QueueLine.model_validate(e) for e in data["entries"]),

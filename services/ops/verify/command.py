@@ -16,9 +16,14 @@ from datetime import datetime
 from typing import IO, Any
 
 from consumers.domain.errors import PolicyError
-from consumers.domain.replay import fold_accounts
+from consumers.domain.replay import fold_accounts, replay_history
 from services.errors import KeypulseError
-from services.ops.verify.compare import Difference, checked_accounts, compare
+from services.ops.verify.compare import (
+    Difference,
+    checked_accounts,
+    compare,
+    history_differences,
+)
 from services.ops.verify.read_inputs import DEFAULT_TIMEOUT_SECONDS, InputReader
 from services.ops.verify.read_rows import open_read_models, read_rows
 from services.policy_file import load_worker_policy
@@ -61,11 +66,18 @@ def verify(
         with InputReader(settings, timeout=timeout) as reader:
             # The rows right after the end offsets: both describe the same moment.
             rows = read_rows(engine)
-            states = fold_accounts(reader.events(progress=progress))
+            # Kept as a list: the history points replay each account's events in time order.
+            events = list(reader.events(progress=progress))
             counts = reader.counts
     finally:
         engine.dispose()
+    states = fold_accounts(events)
     differences = compare(states, rows, policy)
+    instants = {a: [r["as_of"] for r in points] for a, points in rows.history.items()}
+    replayed = replay_history(events, instants, policy)
+    for account_id, points in sorted(rows.history.items()):
+        if account_id in states:  # an account the replay lacks is one difference already
+            differences += history_differences(account_id, replayed[account_id], points)
     return VerifyResult(
         accounts_checked=len(checked_accounts(states, rows)),
         accounts_differing=len({d.account_id for d in differences}),

@@ -11,6 +11,11 @@ for, which the rows themselves say:
   row's ``as_of`` (the evaluation its profile came from);
 * health (score, band, the four components, drivers): the engine's evaluation
   at the ``account_health`` row's ``as_of``;
+* health history points (the ``health_history`` rows at a UTC midnight):
+  score, band, components and drivers against the replay's point at that
+  day end, the evaluation of the events up to it (:func:`history_differences`;
+  the other history rows are the snapshots published at processing time,
+  which describe what the worker knew then, not a function of the events);
 * open alerts, by (kind, subject), and their severity: the alerts the engine
   opens from scratch at the account's newest evaluation time the read models
   show (:func:`alerts_time`). Ids are not compared: a ``health_drop`` alert's
@@ -29,10 +34,11 @@ from datetime import datetime
 from typing import Any
 
 from consumers.domain.alerts import open_alerts_for
-from consumers.domain.evaluate import evaluate, to_snapshot
+from consumers.domain.evaluate import Evaluation, evaluate, to_snapshot
 from consumers.domain.policy import Policy
 from consumers.domain.state import AccountState
 from consumers.domain.warmth import stakeholder_views
+from schemas.outputs import HealthSnapshot
 
 #: The value of a side that has the thing the other side lacks.
 PRESENT = "present"
@@ -82,6 +88,8 @@ class ReadModelRows:
     """The rows of every account the read models know, by account_id."""
 
     accounts: Mapping[str, AccountRows] = field(default_factory=dict)
+    #: Each account's health history points in event time (rows at a UTC midnight).
+    history: Mapping[str, Sequence[Row]] = field(default_factory=dict)
 
     @classmethod
     def group(
@@ -214,17 +222,44 @@ def health_differences(
     if health_row is None:
         return [Difference(account_id, "health", None, PRESENT)]
     snap = to_snapshot(evaluate(state, health_row["as_of"], policy))
+    return [
+        Difference(account_id, name, got, want)
+        for name, got, want in _health_fields(health_row, snap)
+    ]
+
+
+def history_differences(
+    account_id: str, points: Mapping[datetime, Evaluation], history_rows: Iterable[Row]
+) -> list[Difference]:
+    """Each history point's score, band, components and drivers against the replay's ``points``.
+
+    ``points`` holds the replay's evaluation at each row's ``as_of`` of the
+    events up to it (``consumers.domain.replay.replay_history``); a row at
+    an instant before the account's first event has none.
+    """
+    diffs: list[Difference] = []
+    for row in sorted(history_rows, key=lambda r: r["as_of"]):
+        name = f"history[{row['as_of'].isoformat()}]"
+        point = points.get(row["as_of"])
+        if point is None:
+            diffs.append(Difference(account_id, name, PRESENT, None))
+            continue
+        diffs += [
+            Difference(account_id, f"{name}.{field}", got, want)
+            for field, got, want in _health_fields(row, to_snapshot(point))
+        ]
+    return diffs
+
+
+def _health_fields(row: Row, snap: HealthSnapshot) -> list[tuple[str, Any, Any]]:
+    """(field, row's value, snapshot's value) for each field that differs."""
     want: dict[str, Any] = {
         "score": snap.score,
         "band": snap.band,
         **{name: getattr(snap.components, name) for name in COMPONENT_FIELDS},
         "drivers": [d.model_dump() for d in snap.drivers],
     }
-    return [
-        Difference(account_id, name, health_row[name], value)
-        for name, value in want.items()
-        if health_row[name] != value
-    ]
+    return [(name, row[name], value) for name, value in want.items() if row[name] != value]
 
 
 def alerts_time(rows: AccountRows) -> datetime | None:

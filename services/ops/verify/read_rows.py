@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from consumers.domain.history import is_day_end
 from services.errors import DatabaseUnavailable, ReadModelError, SchemaVersionError
 from services.ops.verify.compare import ReadModelRows
 from services.read_models import create_engine_for
@@ -68,12 +70,16 @@ def open_read_models(settings: Settings) -> Engine:
 
 
 def read_rows(engine: Engine) -> ReadModelRows:
-    """Accounts, stakeholders, health, open alerts and each account's newest alert change."""
+    """Accounts, stakeholders, health, open alerts, each account's newest alert change,
+    and the health history's points in event time (its rows at a UTC midnight)."""
     try:
         with _read_only(engine) as conn:
             accounts = _rows(conn, sa.select(t.accounts))
             stakeholders = _rows(conn, sa.select(t.stakeholders))
             health = _rows(conn, sa.select(t.account_health))
+            history = [
+                r for r in _rows(conn, sa.select(t.health_history)) if is_day_end(r["as_of"])
+            ]
             open_alerts = _rows(conn, sa.select(t.alerts).where(t.alerts.c.status == "open"))
             changed = conn.execute(
                 sa.select(t.alerts.c.account_id, sa.func.max(t.alerts.c.updated_at)).group_by(
@@ -84,7 +90,11 @@ def read_rows(engine: Engine) -> ReadModelRows:
         raise DatabaseUnavailable(f"reading the read models failed: {exc.orig}") from exc
     # max() keeps the column's type, so these are aware UTC datetimes as well.
     last_change: dict[str, datetime] = {a: newest for a, newest in changed if newest is not None}
-    return ReadModelRows.group(accounts, stakeholders, health, open_alerts, last_change)
+    grouped = ReadModelRows.group(accounts, stakeholders, health, open_alerts, last_change)
+    points: dict[str, list[dict[str, Any]]] = {}
+    for row in history:
+        points.setdefault(row["account_id"], []).append(row)
+    return replace(grouped, history=points)
 
 
 def _rows(conn: Connection, query: sa.Select[Any]) -> list[dict[str, Any]]:

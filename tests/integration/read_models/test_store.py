@@ -11,10 +11,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from schemas.internal import HealthHistory
 from services.read_models import (
     LATEST_VERSION,
     apply_alert,
     apply_health,
+    apply_history,
     apply_profile,
     apply_queue,
     apply_records,
@@ -115,6 +117,31 @@ def test_newer_health_replaces_older_only_lands_in_history(engine: Engine) -> No
     ]
     history = _rows(engine, sa.select(health_history).order_by(health_history.c.as_of))
     assert [(h.as_of, h.score) for h in history] == [(at(1), 20), (at(2), 70), (at(3), 40)]
+
+
+def test_history_points_fill_the_history_only_and_a_recomputed_point_replaces_its_row(
+    engine: Engine,
+) -> None:
+    with writer(engine.connect()) as conn, conn.begin():
+        assert apply_health(conn, health("a1", 1, score=70))
+        points = [health("a1", -48, score=90), health("a1", -24, score=80)]
+        assert apply_history(conn, HealthHistory(account_id="a1", points=points))
+        # Recomputed after a late event: the same day end, a new value.
+        again = HealthHistory(account_id="a1", points=[health("a1", -24, score=35)])
+        assert apply_history(conn, again)
+        assert not apply_history(conn, HealthHistory(account_id="a1", points=[]))
+        # A history point newer than the current health still is no current health.
+        apply_history(conn, HealthHistory(account_id="a1", points=[health("a1", 5, score=10)]))
+
+    (current,) = _rows(engine, sa.select(account_health))
+    assert (current.as_of, current.score) == (at(1), 70)
+    history = _rows(engine, sa.select(health_history).order_by(health_history.c.as_of))
+    assert [(h.as_of, h.score, h.band) for h in history] == [
+        (at(-48), 90, "healthy"),
+        (at(-24), 35, "at_risk"),
+        (at(1), 70, "watch"),
+        (at(5), 10, "critical"),
+    ]
 
 
 def test_timestamps_are_stored_and_read_in_utc(engine: Engine) -> None:

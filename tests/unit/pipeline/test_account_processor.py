@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consumers.domain.evaluate import evaluate, to_snapshot
-from consumers.domain.replay import event_clock, fold_accounts, replay
+from consumers.domain.history import day_ends, weekly
+from consumers.domain.replay import event_clock, fold_accounts, replay, replay_history
 from consumers.pipeline.account_processor import AccountProcessor
 from consumers.pipeline.clock import EventClock
 from consumers.pipeline.codecs.state import state_to_dict
@@ -192,3 +193,64 @@ def test_reused_encoding_equals_a_fresh_encoding() -> None:
     assert stored_to_dict(after, (before, raw)) == stored_to_dict(after)
     again = step(after, "acct-03", events[-1:], events[-1].occurred_at).stored
     assert stored_to_dict(again, (after, stored_to_dict(after))) == stored_to_dict(again)
+
+
+def history_points(outputs: list[StepOutput]) -> dict[tuple[str, datetime], Any]:
+    """The history points as the read models keep them: the last per (account, as_of)."""
+    points: dict[tuple[str, datetime], Any] = {}
+    for out in outputs:
+        for point in out.history:
+            points[(point.account_id, point.as_of)] = point
+    return points
+
+
+def assert_history_matches_replay(points: dict[tuple[str, datetime], Any]) -> None:
+    wanted: dict[str, list[datetime]] = {}
+    for account_id, at in points:
+        wanted.setdefault(account_id, []).append(at)
+    oracle = replay_history(HISTORY, wanted)
+    for (account_id, at), point in points.items():
+        assert point == to_snapshot(oracle[account_id][at]), (account_id, at)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32), max_batch=st.integers(1, 80))
+def test_an_in_order_stream_gives_each_day_end_at_most_once_as_the_replay_does(
+    seed: int, max_batch: int
+) -> None:
+    rng = random.Random(seed)
+    delivered, batches = list(HISTORY), []
+    while delivered:
+        size = rng.randint(1, max_batch)
+        batches.append(delivered[:size])
+        delivered = delivered[size:]
+    _, outputs = run(batches, {n for n in range(len(batches)) if rng.random() < 0.3})
+    points = history_points(outputs)
+    assert sum(len(out.history) for out in outputs) == len(points)  # none evaluated twice
+    for account_id, state in fold_accounts(HISTORY).items():
+        assert state.first_seen is not None
+        assert state.latest_at is not None
+        days = {at for a, at in points if a == account_id}
+        span = day_ends(state.first_seen, state.latest_at)
+        # Every Monday of the account's history at least, and the last midnight.
+        assert {t for t in span if weekly(t) or t == span[-1]} <= days
+        assert days <= set(span)
+    assert_history_matches_replay(points)
+
+
+def test_topics_lagging_each_other_by_days_still_end_with_the_replays_history() -> None:
+    """Five topics consumed at uneven speed: events arrive up to 10 days late."""
+    rng = random.Random(5)
+    lag = {e.event_id: timedelta(days=10 * rng.random()) for e in HISTORY}
+    delivered = sorted(HISTORY, key=lambda e: e.occurred_at + lag[e.event_id])
+    _, outputs = run([delivered[i : i + 30] for i in range(0, len(delivered), 30)])
+    assert_history_matches_replay(history_points(outputs))
+
+
+def test_timer_evaluations_add_no_history() -> None:
+    processor = AccountProcessor({}, EventClock())
+    processor.handle(HISTORY)
+    assert END is not None
+    later = processor.evaluate_due(END + timedelta(days=40), limit=10_000)
+    assert later
+    assert all(out.history == () for out in later)

@@ -8,6 +8,7 @@ last record of each kind per key, as the read models do.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ class Downstream:
 
     alerts: dict[str, str] = field(default_factory=dict)
     health: dict[str, HealthSnapshot] = field(default_factory=dict)
+    history: dict[tuple[str, Any], HealthSnapshot] = field(default_factory=dict)
     profiles: dict[str, AccountProfile] = field(default_factory=dict)
     stamps: list[Any] = field(default_factory=list)
 
@@ -44,6 +46,8 @@ class Downstream:
             if out.health is not None:
                 self.health[account] = out.health
                 self.stamps.append(out.health.as_of)
+            for point in out.history:  # keyed like the health_history table
+                self.history[(account, point.as_of)] = point
             if out.profile is not None:
                 self.profiles[account] = out.profile
 
@@ -54,6 +58,7 @@ class Downstream:
         return {
             "open": self.open_alerts(),
             "health": {a: (h.score, h.band) for a, h in self.health.items()},
+            "history": self.history,
             "people": {
                 a: [(s.stakeholder_id, s.status, s.last_contact) for s in p.stakeholders]
                 for a, p in self.profiles.items()
@@ -138,6 +143,11 @@ def test_the_outbox_survives_the_changelog_and_old_records_still_read() -> None:
     raw = stored_to_dict(out.stored)
     assert raw["v"] == STORED_FORMAT
     assert stored_from_dict(raw) == out.stored
+    # 150 days of history in one step: its Mondays and its last midnights.
+    assert out.history[-1].as_of - out.history[0].as_of > timedelta(days=100)
+
+    without_history = raw | {"outbox": {k: v for k, v in raw["outbox"].items() if k != "history"}}
+    assert stored_from_dict(without_history).outbox.history == ()
 
     old = {k: v for k, v in raw.items() if k not in ("outbox", "at")} | {"v": 1}
     before_the_outbox = stored_from_dict(old)
