@@ -7,12 +7,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ScoreDriver:
-    """A factor that costs the score points: ``impact`` is negative score points."""
+    """A factor that costs the score points: ``impact`` is negative score points.
+
+    ``subject`` is the stakeholder the penalty is about (a warmth driver), so
+    that the work queue can propose the touchpoint that would remove it.
+    """
 
     factor: str
     impact: float
     text: str
     component: str
+    subject: str | None = None
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
     ordered = tuple(
         sorted(
             (
-                ScoreDriver(d.factor, round(d.impact, 1), d.text, d.component)
+                ScoreDriver(d.factor, round(d.impact, 1), d.text, d.component, d.subject)
                 for d in drivers
                 if d.impact < 0
             ),
