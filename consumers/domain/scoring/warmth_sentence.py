@@ -61,6 +61,22 @@ def warmth_sentence(person: StakeholderState, now: datetime, policy: Policy) -> 
     return f"Only {weaker} with {who}{tail}"
 
 
+def since_last_meeting(person: StakeholderState, now: datetime, policy: Policy) -> str:
+    """'no meeting yet', 'met today', 'last met 20 days ago' (a good meeting or visit)."""
+    met = next(
+        (
+            p
+            for p in person.touchpoints
+            if p.at <= now and full_weight(p, policy) and not p.negative
+        ),
+        None,
+    )
+    if met is None:
+        return "no meeting yet"
+    days = whole_days(met.at, now)
+    return "met today" if days == 0 else f"last met {n_days(days)} ago"
+
+
 def _ago(at: datetime, now: datetime) -> str:
     days = whole_days(at, now)
     return "today" if days == 0 else f"{n_days(days)} ago"
