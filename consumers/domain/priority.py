@@ -31,6 +31,7 @@ from consumers.domain.state import AccountState
 from consumers.domain.vocabulary import KEY_ROLES, ROLE_LABEL, SEVERITY_RANK
 from consumers.domain.warmth import silent_since, warmth
 from consumers.domain.what_if import (
+    Fix,
     describe,
     meeting,
     newcomer_met,
@@ -38,7 +39,6 @@ from consumers.domain.what_if import (
     outcome,
     ticket_resolved,
 )
-from schemas.events import BaseEvent
 from schemas.vocabulary import AlertKind
 
 #: Which alert a KAM should act on first when severities tie.
@@ -59,9 +59,8 @@ PROACTIVE_MIN_POINTS = 3.0
 #: The next action of an account that needs nothing.
 NOTHING_DUE = "Nothing due: keep the regular contact cadence"
 
-#: An action's sentence and the synthetic events that would carry it out
-#: (empty: no what-if, the action has no score figure).
-Action = tuple[str, list[BaseEvent]]
+#: An action's sentence and the fix that carries it out (None: no score figure).
+Action = tuple[str, Fix | None]
 
 
 def account_priority(
@@ -136,13 +135,13 @@ def next_action(
         text = (
             f"Handover from {previous}: introduce yourself to decision maker {dms[0].display_name}"
         )
-        return _with_gain((text, meeting(state, dms[0].stakeholder_id, now)), state, health, policy)
+        return _with_gain((text, meeting(dms[0].stakeholder_id)), state, health, policy)
     return _proactive(state, health, policy)
 
 
 def _with_gain(action: Action, state: AccountState, health: Evaluation, policy: Policy) -> str:
     text, fix = action
-    if not fix:
+    if fix is None:
         return text
     return f"{text}: {describe(outcome(state, health, fix, policy), health)}"
 
@@ -160,7 +159,7 @@ def _proactive(state: AccountState, health: Evaluation, policy: Policy) -> str:
         f"Meet {ROLE_LABEL[person.current_role]} {person.display_name} "
         f"({since_last_meeting(person, now, policy)})"
     )
-    return _with_gain((text, meeting(state, person.stakeholder_id, now)), state, health, policy)
+    return _with_gain((text, meeting(person.stakeholder_id)), state, health, policy)
 
 
 def _action_for(
@@ -172,13 +171,13 @@ def _action_for(
     if alert.kind == "stakeholder_cooling" and person is not None:
         days = whole_days(silent_since(person, now), now)
         text = f"Meet {name} ({ROLE_LABEL[person.current_role]}, silent {n_days(days)})"
-        return text, meeting(state, person.stakeholder_id, now)
+        return text, meeting(person.stakeholder_id)
     if alert.kind == "champion_left":
         text = f"Find and win a new champion to replace {name}"
-        return text, newcomer_met(state, "champion", now)
+        return text, newcomer_met("champion")
     if alert.kind == "decision_maker_changed":
         if person is not None and person.current_role == "decision_maker" and present(person, now):
-            return f"Meet the new decision maker {name}", meeting(state, person.stakeholder_id, now)
+            return f"Meet the new decision maker {name}", meeting(person.stakeholder_id)
         others = [
             p
             for p in state.stakeholders_by_id
@@ -186,15 +185,15 @@ def _action_for(
         ]
         if others:
             text = f"Meet the new decision maker {others[0].display_name} after the reorganisation"
-            return text, meeting(state, others[0].stakeholder_id, now)
+            return text, meeting(others[0].stakeholder_id)
         text = (
             f"Find out who replaces decision maker {name} after the reorganisation, and meet them"
         )
-        return text, newcomer_met(state, "decision_maker", now)
+        return text, newcomer_met("decision_maker")
     if alert.kind == "critical_ticket":
         severity = "P1" if alert.severity == "critical" else "escalated"
         text = f"Get {severity} ticket {alert.subject} resolved"
-        return text, ticket_resolved(state, alert.subject or "", now)
+        return text, ticket_resolved(alert.subject or "")
     if alert.kind == "single_threaded":
         return _multi_thread(state, now, policy)
     if alert.kind == "order_gap":
@@ -203,13 +202,13 @@ def _action_for(
     if alert.kind == "health_drop":
         driver = health.top_drivers[0] if health.top_drivers else None
         if driver is None:
-            return f"Review what changed: {alert.reason}", []
+            return f"Review what changed: {alert.reason}", None
         who = state.stakeholders.get(driver.subject or "")
         if who is None:
-            return f"Review what changed: {driver.text}", []
+            return f"Review what changed: {driver.text}", None
         text = f"Review what changed: {driver.text}; meet {who.display_name}"
-        return text, meeting(state, who.stakeholder_id, now)
-    return alert.reason, []
+        return text, meeting(who.stakeholder_id)
+    return alert.reason, None
 
 
 def _multi_thread(state: AccountState, now: datetime, policy: Policy) -> Action:
@@ -225,11 +224,11 @@ def _multi_thread(state: AccountState, now: datetime, policy: Policy) -> Action:
     if not cold:
         return (
             "Multi-thread the account: find a second stakeholder to build a relationship with",
-            [],
+            None,
         )
     whom = f"{ROLE_LABEL[cold[0].current_role]} {cold[0].display_name}"
     if warm:
         text = f"Multi-thread the account: meet {whom} besides {warm[0].display_name}"
     else:
         text = f"Multi-thread the account: no contact is warm now, start with {whom}"
-    return text, meeting(state, cold[0].stakeholder_id, now)
+    return text, meeting(cold[0].stakeholder_id)

@@ -110,25 +110,14 @@ def strongest_touchpoint(
 ) -> Touchpoint | None:
     """The touchpoint that gives the stakeholder their warmth at ``now`` (None without one).
 
-    Ties go to the newest (touchpoints are kept newest first). Walks every
-    kept touchpoint (at most a few dozen): it is for sentences, not the score.
+    The first past touchpoint by rank is the strongest (see ranked_touchpoints;
+    two within RANK_MARGIN are equally strong, and either explains the warmth).
     """
-    role = person.current_role
-    best: Touchpoint | None = None
-    best_strength = -1.0
-    for point in person.touchpoints:
-        if point.at > now:
-            continue
-        strength = touchpoint_strength(point, role, now, policy)
-        if strength > best_strength:
-            best, best_strength = point, strength
-    return best
-
-
-def full_weight(point: Touchpoint, policy: Policy) -> bool:
-    """Whether a touchpoint's channel is worth the most there is (a meeting, a visit)."""
-    weights = policy.warmth.channel_weight
-    return weights.get(point.channel, 0.3) >= max(weights.values(), default=1.0)
+    w = policy.warmth
+    for _, at, weight in ranked_touchpoints(person, w):
+        if at <= now:
+            return next(p for p in person.touchpoints if p.at == at and _weight(p, w) == weight)
+    return None
 
 
 def last_contact(person: StakeholderState, now: datetime) -> datetime | None:

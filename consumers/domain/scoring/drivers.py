@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Scored:
     band: str
     components: Components
     drivers: tuple[ScoreDriver, ...]  # every penalty, most negative first
+    # The same penalties unrounded, in the order they were summed (component
+    # by component): what a what-if needs to rescore one component alone.
+    penalties: tuple[ScoreDriver, ...] = field(default=(), compare=False, repr=False)
 
 
 # --- as-of views of the state -------------------------------------------------------------

@@ -18,7 +18,7 @@ from consumers.domain.policy import Policy
 from consumers.domain.sentences import n_days
 from consumers.domain.state import StakeholderState, Touchpoint
 from consumers.domain.vocabulary import CHANNEL_LABEL, CHANNEL_PLURAL, ROLE_LABEL
-from consumers.domain.warmth import full_weight, last_contact, silent_since, strongest_touchpoint
+from consumers.domain.warmth import last_contact, silent_since, strongest_touchpoint
 from schemas.vocabulary import CHANNELS
 
 
@@ -42,16 +42,17 @@ def warmth_sentence(person: StakeholderState, now: datetime, policy: Policy) -> 
             f"{head}: the last {CHANNEL_LABEL.get(best.channel, best.channel)} "
             f"({_ago(best.at, now)}) was negative"
         )
+    full = _full_channels(policy)
     past = [p for p in person.touchpoints if p.at <= now]  # newest first
-    met = next((p for p in past if full_weight(p, policy) and not p.negative), None)
+    met = next((p for p in past if p.channel in full and not p.negative), None)
     since = [p for p in past if met is None or p.at > met.at]
-    weaker = _channels([p for p in since if not full_weight(p, policy)])
-    if full_weight(best, policy):
+    weaker = _channels([p for p in since if p.channel not in full])
+    if best.channel in full:
         # Only time has passed since a meeting: the gap is its decay.
         half_life = policy.warmth.half_life_days[person.current_role]
         tail = f", only {weaker} since" if weaker else ""
         return f"{head}: met {_ago(best.at, now)}{tail} (warmth halves every {half_life:g} days)"
-    bad = next((p for p in since if full_weight(p, policy) and p.negative), None)
+    bad = next((p for p in since if p.channel in full and p.negative), None)
     if bad is not None:
         tail = f", the last meeting ({_ago(bad.at, now)}) was negative"
     elif met is not None:
@@ -63,18 +64,22 @@ def warmth_sentence(person: StakeholderState, now: datetime, policy: Policy) -> 
 
 def since_last_meeting(person: StakeholderState, now: datetime, policy: Policy) -> str:
     """'no meeting yet', 'met today', 'last met 20 days ago' (a good meeting or visit)."""
+    full = _full_channels(policy)
     met = next(
-        (
-            p
-            for p in person.touchpoints
-            if p.at <= now and full_weight(p, policy) and not p.negative
-        ),
+        (p for p in person.touchpoints if p.at <= now and p.channel in full and not p.negative),
         None,
     )
     if met is None:
         return "no meeting yet"
     days = whole_days(met.at, now)
     return "met today" if days == 0 else f"last met {n_days(days)} ago"
+
+
+def _full_channels(policy: Policy) -> frozenset[str]:
+    """The channels of the highest weight: what a sentence calls a meeting."""
+    weights = policy.warmth.channel_weight
+    top = max(weights.values(), default=1.0)
+    return frozenset(c for c in CHANNELS if weights.get(c, 0.3) >= top)
 
 
 def _ago(at: datetime, now: datetime) -> str:

@@ -117,3 +117,46 @@ def test_the_what_if_changes_nothing_and_is_deterministic(ev: Any) -> None:
     assert next_action(state, health, alerts) == first
     assert state_to_dict(state) == before
     assert evaluate(state, ev.at(52)) == health
+
+
+def met_weekly(ev: Any, who: tuple[str, ...], until: int) -> list[Any]:
+    return [ev.contact(d, w, "meeting") for d in range(0, until, 7) for w in who]
+
+
+def test_a_departed_champion_is_replaced_by_a_new_one_in_the_what_if(ev: Any) -> None:
+    events = [ev.account(0), *people(ev), *met_weekly(ev, ("anna", "ben", "cara"), 30)]
+    state, health, alerts = view(ev, [*events, ev.left(30, "ben")], 31)
+    assert [a.kind for a in alerts] == ["champion_left"]
+    assert next_action(state, health, alerts) == (
+        "Find and win a new champion to replace Ben Ortiz: +13 points, back to healthy"
+    )
+
+
+def test_single_threading_names_whom_to_meet(ev: Any) -> None:
+    events = [
+        ev.account(0, tier="strategic"),
+        ev.person(0, "anna", "Anna Berg", "decision_maker", "Procurement"),
+        ev.person(0, "cara", "Cara Lind", "influencer", "Operations"),
+        ev.person(0, "dev", "Dev Shah", "user", "Operations"),
+        *met_weekly(ev, ("anna",), 200),
+        ev.contact(0, "cara", "meeting"),
+        ev.contact(20, "dev", "meeting"),
+    ]
+    state, health, alerts = view(ev, events, 199)
+    assert "single_threaded" in [a.kind for a in alerts]
+    top = [a for a in alerts if a.kind == "single_threaded"]
+    # Dev was met more recently than Cara: the warmer of the two is the easier second thread
+    assert next_action(state, health, top) == (
+        "Multi-thread the account: meet user Dev Shah besides Anna Berg: +6 points"
+    )
+
+
+def test_an_order_gap_is_evaluated_with_an_order_like_the_last(ev: Any) -> None:
+    events = [ev.account(0), *people(ev), *met_weekly(ev, ("anna", "ben", "cara"), 120)]
+    events += [ev.order(d, f"o{d}", 50_000.0) for d in range(0, 60, 7)]
+    state, health, alerts = view(ev, events, 119)
+    assert [a.kind for a in alerts] == ["order_gap"]
+    assert next_action(state, health, alerts) == (
+        "Ask for the next order (no order for 63 days; this account usually orders every "
+        "7 days): +12 points"
+    )
