@@ -25,7 +25,7 @@ from consumers.domain.as_of import present
 from consumers.domain.days import whole_days
 from consumers.domain.evaluate import Evaluation
 from consumers.domain.policy import DEFAULT_POLICY, Policy
-from consumers.domain.scoring.warmth_sentence import since_last_meeting
+from consumers.domain.scoring.warmth_sentence import due_for_meeting, since_last_meeting
 from consumers.domain.sentences import n_days
 from consumers.domain.state import AccountState
 from consumers.domain.vocabulary import KEY_ROLES, ROLE_LABEL, SEVERITY_RANK
@@ -56,6 +56,8 @@ HANDOVER_WINDOW = timedelta(days=60)
 #: Without alerts, a factor is worth an action only from this many points on:
 #: below it the account needs nothing but its routine (no filler actions).
 PROACTIVE_MIN_POINTS = 3.0
+#: The factor name of an open ticket's penalty, before its ticket_id (scoring/support.py).
+TICKET_FACTOR = "open_ticket:"
 #: The next action of an account that needs nothing.
 NOTHING_DUE = "Nothing due: keep the regular contact cadence"
 
@@ -147,19 +149,38 @@ def _with_gain(action: Action, state: AccountState, health: Evaluation, policy: 
 
 
 def _proactive(state: AccountState, health: Evaluation, policy: Policy) -> str:
-    """Without alerts: the meeting that would gain most, a factor worth a look, or nothing."""
-    top = health.top_drivers[0] if health.top_drivers else None
-    if top is None or top.impact > -PROACTIVE_MIN_POINTS:
-        return NOTHING_DUE
-    person = state.stakeholders.get(top.subject or "")
-    if person is None:
-        return f"Look into: {top.text}"
+    """Without alerts: the first factor worth at least PROACTIVE_MIN_POINTS that can be acted on.
+
+    A key person's warmth is acted on with a meeting once they are due for
+    one (not met within their contact cadence): proposing to meet someone
+    met last week would be filler. An open ticket is acted on by getting it
+    resolved; any other factor is worth a look. Nothing left: nothing due.
+    """
     now = health.as_of
-    text = (
-        f"Meet {ROLE_LABEL[person.current_role]} {person.display_name} "
-        f"({since_last_meeting(person, now, policy)})"
-    )
-    return _with_gain((text, meeting(person.stakeholder_id)), state, health, policy)
+    for driver in health.top_drivers:
+        if driver.impact > -PROACTIVE_MIN_POINTS:
+            break  # most negative first: the rest are smaller still
+        person = state.stakeholders.get(driver.subject or "")
+        if person is not None:
+            if not due_for_meeting(person, now, policy):
+                continue
+            text = (
+                f"Meet {ROLE_LABEL[person.current_role]} {person.display_name} "
+                f"({since_last_meeting(person, now, policy)})"
+            )
+            return _with_gain((text, meeting(person.stakeholder_id)), state, health, policy)
+        if driver.factor.startswith(TICKET_FACTOR):
+            ticket_id = driver.factor[len(TICKET_FACTOR) :]
+            text = f"Get {_severity(health, ticket_id)}ticket {ticket_id} resolved"
+            return _with_gain((text, ticket_resolved(ticket_id)), state, health, policy)
+        return f"Look into: {driver.text}"
+    return NOTHING_DUE
+
+
+def _severity(health: Evaluation, ticket_id: str) -> str:
+    """'P2 ' for an open ticket of the evaluation's view, else ''."""
+    tickets = health.view.tickets if health.view is not None else ()
+    return next((f"{t.severity} " for t in tickets if t.ticket_id == ticket_id), "")
 
 
 def _action_for(

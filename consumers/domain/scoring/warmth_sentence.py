@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from consumers.domain.days import whole_days
+from consumers.domain.days import days_between, whole_days
 from consumers.domain.policy import Policy
 from consumers.domain.sentences import n_days
 from consumers.domain.state import StakeholderState, Touchpoint
@@ -73,6 +73,17 @@ def since_last_meeting(person: StakeholderState, now: datetime, policy: Policy) 
         return "no meeting yet"
     days = whole_days(met.at, now)
     return "met today" if days == 0 else f"last met {n_days(days)} ago"
+
+
+def due_for_meeting(person: StakeholderState, now: datetime, policy: Policy) -> bool:
+    """Whether no good meeting with the person lies within their role's contact cadence."""
+    full = _full_channels(policy)
+    cadence = policy.warmth.cadence_days[person.current_role]
+    met = next(
+        (p for p in person.touchpoints if p.at <= now and p.channel in full and not p.negative),
+        None,
+    )
+    return met is None or days_between(met.at, now) >= cadence
 
 
 def _full_channels(policy: Policy) -> frozenset[str]:

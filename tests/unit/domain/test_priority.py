@@ -9,7 +9,13 @@ import pytest
 from consumers.domain.alerts import open_alerts_for
 from consumers.domain.apply import fold_events
 from consumers.domain.evaluate import evaluate
-from consumers.domain.priority import NOTHING_DUE, account_priority, handover, next_action
+from consumers.domain.priority import (
+    NOTHING_DUE,
+    PROACTIVE_MIN_POINTS,
+    account_priority,
+    handover,
+    next_action,
+)
 from consumers.pipeline.codecs.state import state_to_dict
 from tests.support.accounts import people, view
 
@@ -160,3 +166,29 @@ def test_an_order_gap_is_evaluated_with_an_order_like_the_last(ev: Any) -> None:
         "Ask for the next order (no order for 63 days; this account usually orders every "
         "7 days): +12 points"
     )
+
+
+def test_someone_met_within_their_cadence_is_not_proposed_again(ev: Any) -> None:
+    # everyone last met on day 98: 17 days later the decision maker's warmth costs ~5 points
+    events = [
+        *well_met(ev, 100),
+        ev.order(110, "o110", 100_000.0),
+        ev.order(120, "o120", 100_000.0),
+    ]
+    state, health, alerts = view(ev, events, 115)
+    assert alerts == ()
+    assert health.top_drivers[0].factor == "decision_maker_warmth"
+    assert health.top_drivers[0].impact <= -PROACTIVE_MIN_POINTS
+    assert next_action(state, health, alerts) == NOTHING_DUE
+    # once her 30 days are up, the meeting is due
+    state, health, alerts = view(ev, events, 128)
+    assert next_action(state, health, alerts).startswith(
+        "Meet decision maker Anna Berg (last met 30 days ago): +"
+    )
+
+
+def test_an_open_ticket_without_an_alert_is_a_concrete_action(ev: Any) -> None:
+    events = [*well_met(ev, 120), ev.ticket(121, "T-5", "P2", "Damaged shipment")]
+    state, health, alerts = view(ev, events, 121.5)
+    assert alerts == ()
+    assert next_action(state, health, alerts) == "Get P2 ticket T-5 resolved: +5 points"
