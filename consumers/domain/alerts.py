@@ -49,7 +49,7 @@ class AlertChanges:
     """What an evaluation did to an account's alerts; each list is what to publish."""
 
     raised: tuple[AlertState, ...]
-    updated: tuple[AlertState, ...]  # still open, but severity or owning KAM changed
+    updated: tuple[AlertState, ...]  # still open; severity, owning KAM or reason changed
     resolved: tuple[AlertState, ...]
     open: tuple[AlertState, ...]  # every alert open after this evaluation
 
@@ -70,9 +70,13 @@ def reconcile(open_alerts: Iterable[AlertState], health: Evaluation) -> AlertCha
 
     A condition without an open alert raises one; an open alert whose
     condition no longer holds is resolved at ``health.as_of``; an alert whose
-    severity or owner (after a handover) changed is updated in place, keeping
-    its id and raised_at. Reason text alone (a day count ticking up) does not
-    cause an update, so the topic is not flooded.
+    severity, owner (after a handover) or reason changed is updated in place,
+    keeping its id and raised_at. The reason changes when a figure it quotes
+    does: a day counter ("silent 52 days") ticks once a day, a score ("fell
+    from 97 to 54") is quoted in whole points, so an open alert is refreshed
+    at most once a day by its counter and never by the clock alone within a
+    day; without the refresh the alert would go on quoting the figure of the
+    day it was raised while the queue quotes today's.
     """
     by_key: dict[tuple[str, str | None], AlertState] = {}
     for alert in sorted(open_alerts, key=lambda a: (a.raised_at, a.alert_id)):
@@ -94,7 +98,11 @@ def reconcile(open_alerts: Iterable[AlertState], health: Evaluation) -> AlertCha
             # with the same alert ids as a replay of the same events.
             resolved.append(replace(alert, status="resolved", resolved_at=health.as_of))
             del by_key[key]
-        elif condition.severity != alert.severity or alert.kam_id != health.kam_id:
+        elif (
+            condition.severity != alert.severity
+            or alert.kam_id != health.kam_id
+            or condition.reason != alert.reason
+        ):
             changed = replace(
                 alert, severity=condition.severity, reason=condition.reason, kam_id=health.kam_id
             )

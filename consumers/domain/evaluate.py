@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from consumers.domain.as_of import as_of
+from consumers.domain.as_of import AsOf, as_of
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.rules import Condition, conditions
 from consumers.domain.scoring import Components, Scored, ScoreDriver, score_as_of
@@ -37,6 +37,11 @@ class Evaluation:
     drivers: tuple[ScoreDriver, ...]
     conditions: tuple[Condition, ...]
     baseline_score: float | None
+    # The state read as of ``as_of`` that the score came from, for a what-if on
+    # the same reading (what_if.py); not part of the result's value.
+    view: AsOf | None = field(default=None, compare=False, repr=False)
+    # The unrounded penalties in the order they were summed (Scored.penalties).
+    penalties: tuple[ScoreDriver, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def top_drivers(self) -> tuple[ScoreDriver, ...]:
@@ -74,6 +79,8 @@ def evaluate(
         drivers=scored.drivers,
         conditions=conditions(state, now, policy, scored, baseline, view, explain=explain),
         baseline_score=None if baseline is None else baseline.score,
+        view=view,
+        penalties=scored.penalties,
     )
 
 

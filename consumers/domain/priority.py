@@ -25,10 +25,20 @@ from consumers.domain.as_of import present
 from consumers.domain.days import whole_days
 from consumers.domain.evaluate import Evaluation
 from consumers.domain.policy import DEFAULT_POLICY, Policy
+from consumers.domain.scoring.warmth_sentence import due_for_meeting, since_last_meeting
 from consumers.domain.sentences import n_days
 from consumers.domain.state import AccountState
-from consumers.domain.vocabulary import ROLE_LABEL, SEVERITY_RANK
+from consumers.domain.vocabulary import KEY_ROLES, ROLE_LABEL, SEVERITY_RANK
 from consumers.domain.warmth import silent_since, warmth
+from consumers.domain.what_if import (
+    Fix,
+    describe,
+    meeting,
+    newcomer_met,
+    order_like_the_last,
+    outcome,
+    ticket_resolved,
+)
 from schemas.vocabulary import AlertKind
 
 #: Which alert a KAM should act on first when severities tie.
@@ -43,6 +53,16 @@ KIND_ORDER: tuple[AlertKind, ...] = (
 )
 #: For how long after a handover the new KAM is told to introduce themselves.
 HANDOVER_WINDOW = timedelta(days=60)
+#: Without alerts, a factor is worth an action only from this many points on:
+#: below it the account needs nothing but its routine (no filler actions).
+PROACTIVE_MIN_POINTS = 3.0
+#: The factor name of an open ticket's penalty, before its ticket_id (scoring/support.py).
+TICKET_FACTOR = "open_ticket:"
+#: The next action of an account that needs nothing.
+NOTHING_DUE = "Nothing due: keep the regular contact cadence"
+
+#: An action's sentence and the fix that carries it out (None: no score figure).
+Action = tuple[str, Fix | None]
 
 
 def account_priority(
@@ -86,7 +106,12 @@ def next_action(
     alerts: Sequence[AlertState],
     policy: Policy = DEFAULT_POLICY,
 ) -> str:
-    """One concrete thing the KAM should do next on this account."""
+    """One concrete thing the KAM should do next on this account, and what it would gain.
+
+    The gain ("+12 points, back to healthy") is the score of the account
+    evaluated with the action done at the evaluation time (what_if.py): one
+    what-if per call, for the action returned.
+    """
     now = health.as_of
     open_ = [a for a in alerts if a.status == "open"]
     if open_:
@@ -98,57 +123,133 @@ def next_action(
                 a.subject or "",
             ),
         )
-        return _action_for(state, health, top, policy)
+        return _with_gain(_action_for(state, health, top, policy), state, health, policy)
     passed = handover(state)
     if passed is not None and now - passed[1] < HANDOVER_WINDOW:
         previous, _ = passed
         dms = [
-            p.display_name
+            p
             for p in state.stakeholders_by_id
             if p.current_role == "decision_maker" and present(p, now)
         ]
-        whom = f"decision maker {dms[0]}" if dms else "the key stakeholders"
-        return f"Handover from {previous}: introduce yourself to {whom}"
-    if health.top_drivers:
-        return f"Look into: {health.top_drivers[0].text}"
-    return "Nothing urgent: keep the regular contact cadence"
+        if not dms:
+            return f"Handover from {previous}: introduce yourself to the key stakeholders"
+        text = (
+            f"Handover from {previous}: introduce yourself to decision maker {dms[0].display_name}"
+        )
+        return _with_gain((text, meeting(dms[0].stakeholder_id)), state, health, policy)
+    return _proactive(state, health, policy)
 
 
-def _action_for(state: AccountState, health: Evaluation, alert: AlertState, policy: Policy) -> str:
+def _with_gain(action: Action, state: AccountState, health: Evaluation, policy: Policy) -> str:
+    text, fix = action
+    if fix is None:
+        return text
+    return f"{text}: {describe(outcome(state, health, fix, policy), health)}"
+
+
+def _proactive(state: AccountState, health: Evaluation, policy: Policy) -> str:
+    """Without alerts: the first factor worth at least PROACTIVE_MIN_POINTS that can be acted on.
+
+    A key person's warmth is acted on with a meeting once they are due for
+    one (not met within their contact cadence): proposing to meet someone
+    met last week would be filler. An open ticket is acted on by getting it
+    resolved; any other factor is worth a look. Nothing left: nothing due.
+    """
+    now = health.as_of
+    for driver in health.top_drivers:
+        if driver.impact > -PROACTIVE_MIN_POINTS:
+            break  # most negative first: the rest are smaller still
+        person = state.stakeholders.get(driver.subject or "")
+        if person is not None:
+            if not due_for_meeting(person, now, policy):
+                continue
+            text = (
+                f"Meet {ROLE_LABEL[person.current_role]} {person.display_name} "
+                f"({since_last_meeting(person, now, policy)})"
+            )
+            return _with_gain((text, meeting(person.stakeholder_id)), state, health, policy)
+        if driver.factor.startswith(TICKET_FACTOR):
+            ticket_id = driver.factor[len(TICKET_FACTOR) :]
+            text = f"Get {_severity(health, ticket_id)}ticket {ticket_id} resolved"
+            return _with_gain((text, ticket_resolved(ticket_id)), state, health, policy)
+        return f"Look into: {driver.text}"
+    return NOTHING_DUE
+
+
+def _severity(health: Evaluation, ticket_id: str) -> str:
+    """'P2 ' for an open ticket of the evaluation's view, else ''."""
+    tickets = health.view.tickets if health.view is not None else ()
+    return next((f"{t.severity} " for t in tickets if t.ticket_id == ticket_id), "")
+
+
+def _action_for(
+    state: AccountState, health: Evaluation, alert: AlertState, policy: Policy
+) -> Action:
     now = health.as_of
     person = state.stakeholders.get(alert.subject or "")
     name = person.display_name if person is not None else (alert.subject or "")
     if alert.kind == "stakeholder_cooling" and person is not None:
         days = whole_days(silent_since(person, now), now)
-        return f"Call {name} ({ROLE_LABEL[person.current_role]}, silent {n_days(days)})"
+        text = f"Meet {name} ({ROLE_LABEL[person.current_role]}, silent {n_days(days)})"
+        return text, meeting(person.stakeholder_id)
     if alert.kind == "champion_left":
-        return f"Find and win a new champion to replace {name}"
+        text = f"Find and win a new champion to replace {name}"
+        return text, newcomer_met("champion")
     if alert.kind == "decision_maker_changed":
         if person is not None and person.current_role == "decision_maker" and present(person, now):
-            return f"Meet the new decision maker {name}"
+            return f"Meet the new decision maker {name}", meeting(person.stakeholder_id)
         others = [
-            p.display_name
+            p
             for p in state.stakeholders_by_id
             if p.current_role == "decision_maker" and present(p, now)
         ]
         if others:
-            return f"Meet the new decision maker {others[0]} after the reorganisation"
-        return f"Find out who replaces decision maker {name} after the reorganisation"
+            text = f"Meet the new decision maker {others[0].display_name} after the reorganisation"
+            return text, meeting(others[0].stakeholder_id)
+        text = (
+            f"Find out who replaces decision maker {name} after the reorganisation, and meet them"
+        )
+        return text, newcomer_met("decision_maker")
     if alert.kind == "critical_ticket":
         severity = "P1" if alert.severity == "critical" else "escalated"
-        return f"Get {severity} ticket {alert.subject} resolved"
+        text = f"Get {severity} ticket {alert.subject} resolved"
+        return text, ticket_resolved(alert.subject or "")
     if alert.kind == "single_threaded":
-        warm = [
-            p.display_name
-            for p in state.stakeholders_by_id
-            if present(p, now) and warmth(p, now, policy) >= policy.warmth.warm_threshold
-        ]
-        if warm:
-            return f"Multi-thread the account: build a second warm relationship beyond {warm[0]}"
-        return "Multi-thread the account: no contact is warm now, start with the decision maker"
+        return _multi_thread(state, now, policy)
     if alert.kind == "order_gap":
-        return f"Ask about the next order: {alert.reason}"
+        reason = alert.reason[:1].lower() + alert.reason[1:]
+        return f"Ask for the next order ({reason})", order_like_the_last(state, now)
     if alert.kind == "health_drop":
-        driver = health.top_drivers[0].text if health.top_drivers else alert.reason
-        return f"Review what changed: {driver}"
-    return alert.reason
+        driver = health.top_drivers[0] if health.top_drivers else None
+        if driver is None:
+            return f"Review what changed: {alert.reason}", None
+        who = state.stakeholders.get(driver.subject or "")
+        if who is None:
+            return f"Review what changed: {driver.text}", None
+        text = f"Review what changed: {driver.text}; meet {who.display_name}"
+        return text, meeting(who.stakeholder_id)
+    return alert.reason, None
+
+
+def _multi_thread(state: AccountState, now: datetime, policy: Policy) -> Action:
+    """Build a second warm relationship: with whom, key roles and the warmest first."""
+    threshold = policy.warmth.warm_threshold
+    active = [p for p in state.stakeholders_by_id if present(p, now)]
+    heat = {p.stakeholder_id: warmth(p, now, policy) for p in active}
+    warm = [p for p in active if heat[p.stakeholder_id] >= threshold]
+    cold = sorted(
+        (p for p in active if heat[p.stakeholder_id] < threshold),
+        key=lambda p: (p.current_role not in KEY_ROLES, -heat[p.stakeholder_id], p.stakeholder_id),
+    )
+    if not cold:
+        return (
+            "Multi-thread the account: find a second stakeholder to build a relationship with",
+            None,
+        )
+    whom = f"{ROLE_LABEL[cold[0].current_role]} {cold[0].display_name}"
+    if warm:
+        text = f"Multi-thread the account: meet {whom} besides {warm[0].display_name}"
+    else:
+        text = f"Multi-thread the account: no contact is warm now, start with {whom}"
+    return text, meeting(cold[0].stakeholder_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from schemas.vocabulary import (
     ALERT_SEVERITIES,
     BANDS,
+    CHANNELS,
     STAKEHOLDER_ROLES,
     AlertSeverity,
     Band,
@@ -25,3 +26,7 @@ SEVERITY_RANK: dict[AlertSeverity | str, int] = {
 }
 #: Bands, best first (healthy 0): a higher rank is a band drop.
 BAND_RANK: dict[Band | str, int] = {band: rank for rank, band in enumerate(BANDS)}
+#: How a sentence names one touchpoint of a channel ("e-mail"), and several ("e-mails").
+_CHANNEL_WORDS = {"video": "video call", "email": "e-mail"}
+CHANNEL_LABEL: dict[str, str] = {c: _CHANNEL_WORDS.get(c, c) for c in CHANNELS}
+CHANNEL_PLURAL: dict[str, str] = {channel: label + "s" for channel, label in CHANNEL_LABEL.items()}

@@ -105,6 +105,21 @@ def warmth(person: StakeholderState, now: datetime, policy: Policy) -> float:
     return min(1.0, best)
 
 
+def strongest_touchpoint(
+    person: StakeholderState, now: datetime, policy: Policy
+) -> Touchpoint | None:
+    """The touchpoint that gives the stakeholder their warmth at ``now`` (None without one).
+
+    The first past touchpoint by rank is the strongest (see ranked_touchpoints;
+    two within RANK_MARGIN are equally strong, and either explains the warmth).
+    """
+    w = policy.warmth
+    for _, at, weight in ranked_touchpoints(person, w):
+        if at <= now:
+            return next(p for p in person.touchpoints if p.at == at and _weight(p, w) == weight)
+    return None
+
+
 def last_contact(person: StakeholderState, now: datetime) -> datetime | None:
     """The newest touchpoint at or before ``now``."""
     return next((p.at for p in person.touchpoints if p.at <= now), None)

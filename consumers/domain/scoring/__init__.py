@@ -4,7 +4,7 @@ See docs/scoring.md for every factor and its default weight.
 """
 
 from consumers.domain.scoring.drivers import Components, Scored, ScoreDriver
-from consumers.domain.scoring.score import score_as_of
+from consumers.domain.scoring.score import score_as_of, scored_from
 from consumers.domain.scoring.stability import Shock, shocks
 from consumers.domain.scoring.support import ticket_penalty
 
@@ -14,6 +14,7 @@ __all__ = [
     "Scored",
     "Shock",
     "score_as_of",
+    "scored_from",
     "shocks",
     "ticket_penalty",
 ]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class ScoreDriver:
-    """A factor that costs the score points: ``impact`` is negative score points."""
+    """A factor that costs the score points: ``impact`` is negative score points.
+
+    ``subject`` is the stakeholder the penalty is about (a warmth driver), so
+    that the work queue can propose the touchpoint that would remove it.
+    """
 
     factor: str
     impact: float
     text: str
     component: str
+    subject: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,9 @@ class Scored:
     band: str
     components: Components
     drivers: tuple[ScoreDriver, ...]  # every penalty, most negative first
+    # The same penalties unrounded, in the order they were summed (component
+    # by component): what a what-if needs to rescore one component alone.
+    penalties: tuple[ScoreDriver, ...] = field(default=(), compare=False, repr=False)
 
 
 # --- as-of views of the state -------------------------------------------------------------

@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from consumers.domain.as_of import AsOf
-from consumers.domain.days import whole_days
 from consumers.domain.policy import Policy
 from consumers.domain.scoring.drivers import ScoreDriver
-from consumers.domain.sentences import n_days
-from consumers.domain.state import StakeholderState
+from consumers.domain.scoring.warmth_sentence import warmth_sentence
 from consumers.domain.vocabulary import ROLE_LABEL
-from consumers.domain.warmth import last_contact, silent_since
-
-
-def _person_line(person: StakeholderState, now: datetime, policy: Policy) -> tuple[str, float]:
-    label = ROLE_LABEL[person.current_role]
-    seen = last_contact(person, now)
-    if seen is None:
-        days = whole_days(silent_since(person, now), now)
-        return f"{label.capitalize()} {person.display_name} not contacted yet ({n_days(days)})", 0.0
-    days = whole_days(seen, now)
-    cadence = policy.warmth.cadence_days[person.current_role]
-    if days >= cadence:
-        return f"No contact with {label} {person.display_name} for {n_days(days)}", float(days)
-    return f"{label.capitalize()} {person.display_name}: last contact {n_days(days)} ago", float(
-        days
-    )
 
 
 def relationship_drivers(view: AsOf, policy: Policy, explain: bool) -> list[ScoreDriver]:
@@ -45,10 +25,14 @@ def relationship_drivers(view: AsOf, policy: Policy, explain: bool) -> list[Scor
             )
             continue
         best = max(holders, key=lambda p: (heat[p.stakeholder_id], p.stakeholder_id))
-        text = _person_line(best, now, policy)[0] if explain else ""
+        text = warmth_sentence(best, now, policy) if explain else ""
         drivers.append(
             ScoreDriver(
-                f"{role}_warmth", -points * (1 - heat[best.stakeholder_id]), text, "relationship"
+                f"{role}_warmth",
+                -points * (1 - heat[best.stakeholder_id]),
+                text,
+                "relationship",
+                best.stakeholder_id,
             )
         )
     warm = [p for p in people if heat[p.stakeholder_id] >= policy.warmth.warm_threshold]

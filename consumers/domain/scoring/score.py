@@ -32,13 +32,17 @@ def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
     The penalties are computed by the very same code either way, so the
     numbers are identical.
     """
-    w = policy.weights
     drivers: list[ScoreDriver] = []
     drivers += relationship_drivers(view, policy, explain)
     drivers += commercial_drivers(view, policy, explain)
     drivers += support_drivers(view, policy, explain)
     drivers += stability_drivers(view.state, view.now, policy)  # rare: always explained
+    return scored_from(drivers, policy, explain=explain)
 
+
+def scored_from(drivers: list[ScoreDriver], policy: Policy, *, explain: bool = True) -> Scored:
+    """The score of a list of penalties, summed in the order given (see score_as_of)."""
+    w = policy.weights
     # Each component's penalties in driver order, gathered in one pass; summing
     # the same values in the same order gives the same floats as before.
     losses: dict[str, list[float]] = {
@@ -63,15 +67,15 @@ def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
         stability=component("stability", w.stability),
     )
     if not explain:
-        return Scored(value, policy.band(value), components, ())
+        return Scored(value, policy.band(value), components, (), tuple(drivers))
     ordered = tuple(
         sorted(
             (
-                ScoreDriver(d.factor, round(d.impact, 1), d.text, d.component)
+                ScoreDriver(d.factor, round(d.impact, 1), d.text, d.component, d.subject)
                 for d in drivers
                 if d.impact < 0
             ),
             key=lambda d: (d.impact, d.factor),
         )
     )
-    return Scored(value, policy.band(value), components, ordered)
+    return Scored(value, policy.band(value), components, ordered, tuple(drivers))

@@ -98,4 +98,4 @@ def test_queue_ranks_a_troubled_strategic_account_above_a_quiet_standard_one(
     assert top.open_alerts >= 3
     assert top.priority > queue[1].priority
     assert top.health < queue[1].health
-    assert top.next_action == "Get P1 ticket T-1 resolved"
+    assert top.next_action == "Get P1 ticket T-1 resolved: +10 points"
