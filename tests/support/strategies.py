@@ -14,6 +14,8 @@ from schemas.vocabulary import STAKEHOLDER_ROLES
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 PEOPLE = ["anna", "ben", "cara", "dev"]
 ROLES = STAKEHOLDER_ROLES
+#: Product lines of generated orders; None is an order that names none ("unspecified").
+PRODUCT_LINES = [None, "Sensors", "Drives", "Service"]
 
 
 @st.composite
@@ -56,6 +58,7 @@ def event_specs(draw: st.DrawFn) -> dict[str, Any]:
             "kam_id": draw(st.sampled_from(["k1", "k2"])),
             "annual_revenue_target": draw(st.sampled_from([None, 500_000.0])),
             "currency": "EUR",
+            "annual_potential": draw(st.sampled_from([None, 0.0, 80_000.0])),
         }
     elif kind == "stakeholder.upserted":
         body |= {
@@ -76,6 +79,9 @@ def event_specs(draw: st.DrawFn) -> dict[str, Any]:
             "order_id": oid,
             "amount": float(draw(st.integers(0, 9)) * 1000),
             "currency": "EUR",
+            "margin": draw(st.sampled_from([None, 250.0])),
+            "product_line": draw(st.sampled_from(PRODUCT_LINES)),
+            "business_unit": draw(st.sampled_from([None, "Cars", "Trucks"])),
         }
     elif kind == "order.cancelled":
         body |= {"order_id": oid}
