@@ -228,6 +228,10 @@ class GroupMember(BaseModel):
     revenue_12m: float
     open_alerts: int
     depth: int = Field(description="0 for the top-level account, 1 for its subsidiaries, ...")
+    product_lines: dict[str, float] = Field(
+        default_factory=dict,
+        description="Trailing-12-month revenue per product line (the whitespace grid's row).",
+    )
 
 
 class Group(BaseModel):

@@ -169,6 +169,7 @@ def get_group(
                 revenue_12m=p.member.revenue_12m,
                 open_alerts=p.member.open_alerts,
                 depth=p.depth,
+                product_lines=dict(p.member.product_lines),
             )
             for p in group.members
         ],
