@@ -109,12 +109,10 @@ def _sum(state: AccountState, lo: int, hi: int, floor: datetime, now: datetime) 
     # placed_orders is sorted by (placed_at, order_id): summing in that order
     # gives the same floats whatever order the events arrived in.
     for row in state.placed_orders[lo:hi]:
-        if row.cancelled_at is not None and floor <= row.cancelled_at <= now:
+        cancelled = row.cancelled_at
+        if cancelled is not None and floor <= cancelled <= now:
             continue
-        placed = state.orders[row.order_id].placed
-        if placed is None:  # pragma: no cover - placed_orders holds placed orders only
-            continue
-        facts = placed.value
+        facts = row.facts
         key = (facts.product_line or UNSPECIFIED, facts.business_unit or UNSPECIFIED)
         revenue[key] = revenue.get(key, 0.0) + facts.amount
         margin[key] = margin.get(key, 0.0) + (facts.margin or 0.0)

@@ -322,6 +322,7 @@ class AccountState:
                 oid,
                 o.placed.value.amount,
                 o.cancelled.at if o.cancelled is not None else None,
+                o.placed.value,
             )
             for oid, o in self.orders.items()
             if o.placed is not None
@@ -390,6 +391,7 @@ class PlacedOrder(NamedTuple):
     order_id: str
     amount: float
     cancelled_at: datetime | None
+    facts: OrderFacts  # what purchases.py groups by (product line, business unit, margin)
 
 
 def empty_state(account_id: str) -> AccountState:

@@ -207,13 +207,15 @@ def _order_facts_to_list(f: OrderFacts) -> list[Any]:
 
 
 def _order_facts_from_list(raw: list[Any]) -> OrderFacts:
-    margin, line, unit = [*raw[2:5], None, None, None][:3]
+    if len(raw) == 2:  # written without the whitespace fields (or before they existed)
+        return OrderFacts(float(raw[0]), str(raw[1]))
+    amount, currency, margin, line, unit = raw
     return OrderFacts(
-        float(raw[0]),
-        str(raw[1]),
-        margin=None if margin is None else float(margin),
-        product_line=None if line is None else str(line),
-        business_unit=None if unit is None else str(unit),
+        float(amount),
+        str(currency),
+        None if margin is None else float(margin),
+        None if line is None else str(line),
+        None if unit is None else str(unit),
     )
 
 
