@@ -192,3 +192,15 @@ def test_an_open_ticket_without_an_alert_is_a_concrete_action(ev: Any) -> None:
     state, health, alerts = view(ev, events, 121.5)
     assert alerts == ()
     assert next_action(state, health, alerts) == "Get P2 ticket T-5 resolved: +5 points"
+
+
+def test_untapped_potential_ranks_higher_at_equal_risk(ev: Any) -> None:
+    orders = [ev.order(5, "o1", 100_000.0, product_line="Sensors")]
+    rest = [*people(ev), ev.contact(0, "anna"), *orders]
+    without = view(ev, [ev.account(0, tier="key", target=500_000.0), *rest], 10)
+    large = view(ev, [ev.account(0, tier="key", target=500_000.0, potential=900_000.0), *rest], 10)
+    tapped = view(ev, [ev.account(0, tier="key", target=500_000.0, potential=100_000.0), *rest], 10)
+    assert large[1].score == without[1].score  # the same risk: potential is not health
+    assert account_priority(*large) > account_priority(*without)
+    # A potential already bought in full leaves nothing untapped: no change.
+    assert account_priority(*tapped) == account_priority(*without)
