@@ -30,6 +30,7 @@ TOKENS: dict[str, dict[str, str]] = {
     "tok-ops": {"role": "ops"},
     "tok-ingest": {"role": "ingest"},
     "tok-admin": {"role": "admin"},
+    "tok-lead": {"role": "lead"},
 }
 ROLE_TOKEN = {
     "kam1": "tok-kam1",
@@ -37,6 +38,7 @@ ROLE_TOKEN = {
     "ops": "tok-ops",
     "ingest": "tok-ingest",
     "admin": "tok-admin",
+    "lead": "tok-lead",
 }
 
 #: The API's "now" in these tests; seeded data lies before it.

@@ -69,6 +69,8 @@ EXPECTED: dict[str, dict[str, object]] = {
         "lag": 403,
     },
     "ops": {"ingest": 403, "ack": 403, "snooze": 403},
+    # The KAM team lead reads every account, queue and alert but acts on nothing.
+    "lead": {"ingest": 403, "ack": 403, "snooze": 403, "lag": 403},
     "ingest": {
         name: 403 for name in ROUTES if name not in ("ingest", "me", "freshness", *OPEN_ROUTES)
     },
