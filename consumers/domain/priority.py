@@ -27,6 +27,7 @@ from consumers.domain.evaluate import Evaluation
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.sentences import n_days
 from consumers.domain.state import AccountState
+from consumers.domain.team import colleague_who_knows, knows_best, recent_voices
 from consumers.domain.vocabulary import ROLE_LABEL, SEVERITY_RANK
 from consumers.domain.warmth import silent_since, warmth
 from schemas.vocabulary import AlertKind
@@ -38,6 +39,7 @@ KIND_ORDER: tuple[AlertKind, ...] = (
     "decision_maker_changed",
     "stakeholder_cooling",
     "single_threaded",
+    "team_single_threaded",
     "order_gap",
     "health_drop",
 )
@@ -108,10 +110,27 @@ def next_action(
             if p.current_role == "decision_maker" and present(p, now)
         ]
         whom = f"decision maker {dms[0]}" if dms else "the key stakeholders"
-        return f"Handover from {previous}: introduce yourself to {whom}"
+        action = f"Handover from {previous}: introduce yourself to {whom}"
+        window = timedelta(days=policy.alerts.team_window_days)
+        best = knows_best(state, now, window, besides=state.kam_id or "")
+        if best is not None:
+            action += f"; on our side {best} knows the account best"
+        return action
     if health.top_drivers:
         return f"Look into: {health.top_drivers[0].text}"
     return "Nothing urgent: keep the regular contact cadence"
+
+
+def _team_action(state: AccountState, now: datetime, policy: Policy) -> str:
+    voices = recent_voices(state, now, timedelta(days=policy.alerts.team_window_days))
+    only = next(iter(voices), state.kam_id or "")  # the one voice the alert is about
+    colleague = colleague_who_knows(state, now, besides=only)
+    if colleague is None:
+        return f"Bring a colleague into {state.name}: only {only} speaks to its people"
+    who, sid = colleague
+    person = state.stakeholders.get(sid)
+    name = person.display_name if person is not None else sid
+    return f"Bring {who} back into {state.name}: they know {name} from earlier touchpoints"
 
 
 def _action_for(state: AccountState, health: Evaluation, alert: AlertState, policy: Policy) -> str:
@@ -146,6 +165,8 @@ def _action_for(state: AccountState, health: Evaluation, alert: AlertState, poli
         if warm:
             return f"Multi-thread the account: build a second warm relationship beyond {warm[0]}"
         return "Multi-thread the account: no contact is warm now, start with the decision maker"
+    if alert.kind == "team_single_threaded":
+        return _team_action(state, now, policy)
     if alert.kind == "order_gap":
         return f"Ask about the next order: {alert.reason}"
     if alert.kind == "health_drop":
