@@ -29,6 +29,15 @@ class StakeholderRecord(Record):
     warmth: Warmth
 
 
+class TeamMemberRecord(Record):
+    """One internal person of the account team (GET /v1/accounts/{account_id}/team)."""
+
+    internal_owner: str
+    stakeholders: list[Identifier]
+    last_contact: Timestamp
+    touchpoints_90d: int = Field(ge=0)
+
+
 class AccountProfile(Record):
     """Account master data and stakeholders, published when either changes."""
 
@@ -40,6 +49,8 @@ class AccountProfile(Record):
     annual_revenue_target: float | None = None
     currency: str | None = None
     stakeholders: list[StakeholderRecord] = Field(default_factory=list)
+    # Absent in profiles written before the account team was published: no team.
+    team: list[TeamMemberRecord] = Field(default_factory=list)
     as_of: Timestamp
 
 

@@ -6,6 +6,7 @@ Both are published only when they changed in more than their ``as_of``
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from consumers.domain.alerts import AlertState
@@ -13,8 +14,9 @@ from consumers.domain.evaluate import Evaluation
 from consumers.domain.policy import Policy
 from consumers.domain.priority import account_priority, next_action
 from consumers.domain.state import AccountState
+from consumers.domain.team import account_team
 from consumers.domain.warmth import stakeholder_views
-from schemas.internal import AccountProfile, QueueLine, StakeholderRecord
+from schemas.internal import AccountProfile, QueueLine, StakeholderRecord, TeamMemberRecord
 
 
 def account_profile(state: AccountState, health: Evaluation, policy: Policy) -> AccountProfile:
@@ -41,6 +43,17 @@ def account_profile(state: AccountState, health: Evaluation, policy: Policy) -> 
                 warmth=p.warmth,
             )
             for p in people
+        ],
+        team=[
+            TeamMemberRecord(
+                internal_owner=m.internal_owner,
+                stakeholders=list(m.stakeholders),
+                last_contact=m.last_contact,
+                touchpoints_90d=m.touchpoints_90d,
+            )
+            for m in account_team(
+                state, health.as_of, timedelta(days=policy.alerts.team_window_days)
+            ).members
         ],
         as_of=health.as_of,
     )
