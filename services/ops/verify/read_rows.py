@@ -68,11 +68,13 @@ def open_read_models(settings: Settings) -> Engine:
 
 
 def read_rows(engine: Engine) -> ReadModelRows:
-    """Accounts, stakeholders, health, open alerts and each account's newest alert change."""
+    """Accounts, stakeholders, account teams, health, open alerts, each account's newest
+    alert change."""
     try:
         with _read_only(engine) as conn:
             accounts = _rows(conn, sa.select(t.accounts))
             stakeholders = _rows(conn, sa.select(t.stakeholders))
+            team = _rows(conn, sa.select(t.account_team))
             health = _rows(conn, sa.select(t.account_health))
             open_alerts = _rows(conn, sa.select(t.alerts).where(t.alerts.c.status == "open"))
             changed = conn.execute(
@@ -84,7 +86,7 @@ def read_rows(engine: Engine) -> ReadModelRows:
         raise DatabaseUnavailable(f"reading the read models failed: {exc.orig}") from exc
     # max() keeps the column's type, so these are aware UTC datetimes as well.
     last_change: dict[str, datetime] = {a: newest for a, newest in changed if newest is not None}
-    return ReadModelRows.group(accounts, stakeholders, health, open_alerts, last_change)
+    return ReadModelRows.group(accounts, stakeholders, health, open_alerts, last_change, team)
 
 
 def _rows(conn: Connection, query: sa.Select[Any]) -> list[dict[str, Any]]:
