@@ -39,6 +39,15 @@ class PurchaseRecord(Record):
     margin_12m: float
 
 
+class TeamMemberRecord(Record):
+    """One internal person of the account team (GET /v1/accounts/{account_id}/team)."""
+
+    internal_owner: str
+    stakeholders: list[Identifier]
+    last_contact: Timestamp
+    touchpoints_90d: int = Field(ge=0)
+
+
 class AccountProfile(Record):
     """Account master data, stakeholders and purchases, published when any of them changes.
 
@@ -60,6 +69,8 @@ class AccountProfile(Record):
     margin_12m: float = 0.0
     share_of_wallet: float | None = None
     bought: list[PurchaseRecord] = Field(default_factory=list)
+    # Absent in profiles written before the account team was published: no team.
+    team: list[TeamMemberRecord] = Field(default_factory=list)
     as_of: Timestamp
 
 

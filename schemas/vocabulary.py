@@ -35,6 +35,7 @@ AlertKind = Literal[
     "health_drop",
     "critical_ticket",
     "order_gap",
+    "team_single_threaded",
 ]
 
 TIERS: tuple[Tier, ...] = get_args(Tier)

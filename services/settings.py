@@ -19,7 +19,7 @@ EMBEDDED_HOST = "127.0.0.1"
 
 
 #: The roles an API token can have (docs/contract.md section 4).
-ApiRole = Literal["kam", "ops", "ingest", "admin"]
+ApiRole = Literal["kam", "ops", "ingest", "admin", "lead"]
 
 
 class Principal(BaseModel):

@@ -10,7 +10,7 @@ its ``(occurred_at, event_id)``; the newest stamp wins (state.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,7 +21,9 @@ from consumers.domain.state import (
     AFFECTED_KEPT,
     REORG_STEPS_PER_STAKEHOLDER,
     RESTRUCTURES_KEPT,
+    TEAM_TOUCHPOINTS_KEPT,
     TOUCHPOINTS_PER_KIND,
+    UNNAMED_OWNER,
     AccountFacts,
     AccountState,
     Order,
@@ -31,6 +33,7 @@ from consumers.domain.state import (
     Restructure,
     Span,
     StakeholderState,
+    TeamContact,
     Ticket,
     TicketFacts,
     Touchpoint,
@@ -161,12 +164,15 @@ def _stakeholder_upserted(
 
 def _contact_logged(state: AccountState, event: ContactLogged, at: datetime) -> AccountState:
     point = Touchpoint(at, event.channel, event.sentiment is not None and event.sentiment < 0)
-    return _person(
+    state = _person(
         state,
         event.stakeholder_id,
         at,
         lambda s: replace(s, touchpoints=_add_touchpoint(s.touchpoints, point)),
     )
+    owner = event.internal_owner or UNNAMED_OWNER
+    team = _add_team_touchpoint(state.team, owner, event.stakeholder_id, at, event.event_id)
+    return replace(state, team=team)
 
 
 # --- reorganisations --------------------------------------------------------------------------
@@ -355,6 +361,28 @@ def _top(items: tuple[S, ...], item: S, keep: int) -> tuple[S, ...]:
     merged.append(item)
     merged.sort(key=lambda x: x.stamp, reverse=True)
     return tuple(merged[:keep])
+
+
+def _add_team_touchpoint(
+    team: Mapping[str, Mapping[str, TeamContact]],
+    owner: str,
+    sid: str,
+    at: datetime,
+    event_id: str,
+) -> Mapping[str, Mapping[str, TeamContact]]:
+    """Record one touchpoint of ``owner`` with ``sid``: the last contact (a max) and, deduped
+    by event id, the touchpoint itself among the TEAM_TOUCHPOINTS_KEPT newest (retention
+    drops what lies outside the team horizon)."""
+    contacts = team.get(owner, {})
+    current = contacts.get(sid)
+    stamp = (at, event_id)
+    if current is not None and stamp in current.recent and current.last >= at:
+        return team
+    last = at if current is None or at > current.last else current.last
+    recent = current.recent if current is not None else ()
+    if stamp not in recent:
+        recent = tuple(sorted((*recent, stamp), reverse=True)[:TEAM_TOUCHPOINTS_KEPT])
+    return {**team, owner: {**contacts, sid: TeamContact(last, recent)}}
 
 
 def _add_touchpoint(points: tuple[Touchpoint, ...], point: Touchpoint) -> tuple[Touchpoint, ...]:

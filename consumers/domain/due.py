@@ -10,7 +10,8 @@ Two sources of such moments:
 * thresholds known exactly from the state (a decision maker crossing 1.5× and
   3× cadence, a warm stakeholder cooling below the warm threshold, an order
   gap reaching 2× the usual interval, an SLA falling due, a reorganisation
-  leaving its window, a fact stamped in the future becoming current, a
+  leaving its window, a touchpoint leaving the account team's window, a
+  fact stamped in the future becoming current, a
   ticket or order fact passing the horizon after which it is forgotten), and
 * slow drifts of the score (decay, revenue windows sliding) that can cross a
   band boundary anywhere: found by comparing the evaluation's *signature*
@@ -135,6 +136,14 @@ def _clock_thresholds(state: AccountState, now: datetime, policy: Policy) -> lis
         found.append(person.known_since)
     for r in state.restructures:
         found += [r.at, r.at + fade]
+    # The account team: a touchpoint stamped in the future becomes current, and
+    # each touchpoint leaves the team window (team_single_threaded can flip;
+    # the team's touchpoint counts change).
+    team_window = timedelta(days=a.team_window_days)
+    for contacts in state.team.values():
+        for contact in contacts.values():
+            for at, _ in contact.recent:
+                found += [at, at + team_window]
     orders = live_orders(state, now)
     interval = usual_order_interval(orders, policy)
     if interval is not None:

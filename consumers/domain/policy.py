@@ -27,6 +27,11 @@ from schemas.vocabulary import (
 RETAIN_ORDERS_DAYS = 730
 RETAIN_TICKETS_DAYS = 180
 RETAIN_REORGS_DAYS = 180
+#: Each touchpoint is kept with its internal owner for 90 days (the account team's window).
+RETAIN_TEAM_TOUCHPOINTS_DAYS = 90
+#: Who on our side spoke to which stakeholder is remembered for a year, so that a
+#: colleague who knew the account before can be proposed.
+RETAIN_TEAM_MEMORY_DAYS = 365
 
 
 #: The default contact cadence per role, in days (also the default warmth half-life).
@@ -146,6 +151,11 @@ class AlertPolicy:
     order_gap_critical_ratio: float = 3.0
     single_threaded_tiers: tuple[str, ...] = ("strategic", "key")
     single_threaded_min_warm: int = 2
+    # team_single_threaded: on these tiers, with at least this many active
+    # stakeholders, every touchpoint of team_window_days from one internal person.
+    team_tiers: tuple[str, ...] = ("strategic", "key")
+    team_min_active_stakeholders: int = 2
+    team_window_days: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -307,11 +317,17 @@ def _check(policy: Policy) -> None:
     if policy.commercial.min_orders_for_cadence < 2:
         # One order has no gap between orders: there is no cadence to measure.
         raise PolicyError("commercial.min_orders_for_cadence must be at least 2")
-    unknown_tiers = sorted(set(policy.alerts.single_threaded_tiers) - set(TIERS))
-    if unknown_tiers:
+    for name in ("single_threaded_tiers", "team_tiers"):
+        unknown_tiers = sorted(set(getattr(policy.alerts, name)) - set(TIERS))
+        if unknown_tiers:
+            raise PolicyError(
+                f"alerts.{name}: unknown tier(s) {', '.join(unknown_tiers)}; "
+                f"expected some of {', '.join(TIERS)}"
+            )
+    if not 0 < policy.alerts.team_window_days <= RETAIN_TEAM_TOUCHPOINTS_DAYS:
         raise PolicyError(
-            f"alerts.single_threaded_tiers: unknown tier(s) {', '.join(unknown_tiers)}; "
-            f"expected some of {', '.join(TIERS)}"
+            "alerts.team_window_days must be positive and at most "
+            f"{RETAIN_TEAM_TOUCHPOINTS_DAYS} days (team touchpoint retention)"
         )
     if policy.alerts.cooling_critical_ratio < policy.alerts.cooling_warning_ratio:
         raise PolicyError("alerts.cooling_critical_ratio must be >= cooling_warning_ratio")

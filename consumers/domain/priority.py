@@ -31,6 +31,7 @@ from consumers.domain.purchases import purchases
 from consumers.domain.scoring.warmth_sentence import due_for_meeting, since_last_meeting
 from consumers.domain.sentences import n_days
 from consumers.domain.state import AccountState
+from consumers.domain.team import colleague_who_knows, knows_best, recent_voices
 from consumers.domain.vocabulary import KEY_ROLES, ROLE_LABEL, SEVERITY_RANK
 from consumers.domain.warmth import silent_since, warmth
 from consumers.domain.what_if import (
@@ -51,6 +52,7 @@ KIND_ORDER: tuple[AlertKind, ...] = (
     "decision_maker_changed",
     "stakeholder_cooling",
     "single_threaded",
+    "team_single_threaded",
     "order_gap",
     "health_drop",
 )
@@ -144,10 +146,15 @@ def next_action(
             for p in state.stakeholders_by_id
             if p.current_role == "decision_maker" and present(p, now)
         ]
+        window = timedelta(days=policy.alerts.team_window_days)
+        best = knows_best(state, now, window, besides=state.kam_id or "")
+        # Who on our side knows the account best: the new KAM's first colleague to ask.
+        told = f"; on our side {best} knows the account best" if best is not None else ""
         if not dms:
-            return f"Handover from {previous}: introduce yourself to the key stakeholders"
+            return f"Handover from {previous}: introduce yourself to the key stakeholders{told}"
         text = (
-            f"Handover from {previous}: introduce yourself to decision maker {dms[0].display_name}"
+            f"Handover from {previous}: introduce yourself to decision maker "
+            f"{dms[0].display_name}{told}"
         )
         return _with_gain((text, meeting(dms[0].stakeholder_id)), state, health, policy)
     return _proactive(state, health, policy)
@@ -195,6 +202,18 @@ def _severity(health: Evaluation, ticket_id: str) -> str:
     return next((f"{t.severity} " for t in tickets if t.ticket_id == ticket_id), "")
 
 
+def _team_action(state: AccountState, now: datetime, policy: Policy) -> str:
+    voices = recent_voices(state, now, timedelta(days=policy.alerts.team_window_days))
+    only = next(iter(voices), state.kam_id or "")  # the one voice the alert is about
+    colleague = colleague_who_knows(state, now, besides=only)
+    if colleague is None:
+        return f"Bring a colleague into {state.name}: only {only} speaks to its people"
+    who, sid = colleague
+    person = state.stakeholders.get(sid)
+    name = person.display_name if person is not None else sid
+    return f"Bring {who} back into {state.name}: they know {name} from earlier touchpoints"
+
+
 def _action_for(
     state: AccountState, health: Evaluation, alert: AlertState, policy: Policy
 ) -> Action:
@@ -229,6 +248,9 @@ def _action_for(
         return text, ticket_resolved(alert.subject or "")
     if alert.kind == "single_threaded":
         return _multi_thread(state, now, policy)
+    if alert.kind == "team_single_threaded":
+        # A colleague's touchpoint changes who speaks to the account, not its health.
+        return _team_action(state, now, policy), None
     if alert.kind == "order_gap":
         reason = alert.reason[:1].lower() + alert.reason[1:]
         return f"Ask for the next order ({reason})", order_like_the_last(state, now)

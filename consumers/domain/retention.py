@@ -17,10 +17,13 @@ from consumers.domain.state import (
     ORDER_HORIZON,
     ORDERS_KEPT,
     REORG_HORIZON,
+    TEAM_HORIZON,
+    TEAM_MEMORY,
     TICKET_HORIZON,
     AccountState,
     Order,
     Reg,
+    TeamContact,
     Ticket,
 )
 
@@ -42,13 +45,40 @@ def retain(state: AccountState) -> AccountState:
     orders = _retain_orders(state.orders, order_floor)
     tickets = _retain_tickets(state.tickets, ticket_floor)
     restructures = tuple(r for r in state.restructures if r.at >= reorg_floor)
+    team = _retain_team(state.team, latest - TEAM_HORIZON, latest - TEAM_MEMORY)
     if (
         orders is state.orders
         and tickets is state.tickets
         and len(restructures) == len(state.restructures)
+        and team is state.team
     ):
         return state
-    return replace(state, orders=orders, tickets=tickets, restructures=restructures)
+    return replace(state, orders=orders, tickets=tickets, restructures=restructures, team=team)
+
+
+def _retain_team(
+    team: Mapping[str, Mapping[str, TeamContact]], touch_floor: datetime, memory_floor: datetime
+) -> Mapping[str, Mapping[str, TeamContact]]:
+    # A pair is forgotten once its last contact is older than the memory; a
+    # touchpoint once it is older than the team horizon. Both floors follow
+    # latest_at, so the outcome does not depend on the order of arrival.
+    def stale(c: TeamContact) -> bool:
+        return c.last < memory_floor or (bool(c.recent) and c.recent[-1][0] < touch_floor)
+
+    if not any(stale(c) for contacts in team.values() for c in contacts.values()):
+        return team  # the common case: nothing to drop
+    result: dict[str, dict[str, TeamContact]] = {}
+    for owner, contacts in team.items():
+        kept: dict[str, TeamContact] = {}
+        for sid, c in contacts.items():
+            if c.last < memory_floor:
+                continue
+            if c.recent and c.recent[-1][0] < touch_floor:
+                c = TeamContact(c.last, tuple(s for s in c.recent if s[0] >= touch_floor))
+            kept[sid] = c
+        if kept:
+            result[owner] = kept
+    return result
 
 
 def _retain_orders(orders: Mapping[str, Order], floor: datetime) -> Mapping[str, Order]:

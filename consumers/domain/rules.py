@@ -20,6 +20,7 @@ from consumers.domain.policy import Policy
 from consumers.domain.scoring import Scored
 from consumers.domain.sentences import n_days
 from consumers.domain.state import AccountState, ReorgStep, StakeholderState
+from consumers.domain.team import last_contacts, recent_voices
 from consumers.domain.vocabulary import BAND_RANK, KEY_ROLES, ROLE_LABEL
 from consumers.domain.warmth import last_contact, role_since, silent_since
 
@@ -64,6 +65,7 @@ def conditions(
     found += _champion_left(state, people, now, policy)
     found += _decision_maker_changed(state, people, now, policy)
     found += _single_threaded(state, view, policy)
+    found += _team_single_threaded(state, view, policy)
     found += _health_drop(now, policy, scored, baseline)
     found += _critical_tickets(view, explain)
     found += _order_gap(view, policy)
@@ -234,6 +236,35 @@ def _single_threaded(state: AccountState, view: AsOf, policy: Policy) -> list[Co
         reason = f"No warm contact at all on this {tier} account"
         severity = "critical"
     return [Condition("single_threaded", None, severity, reason, since)]
+
+
+def _team_single_threaded(state: AccountState, view: AsOf, policy: Policy) -> list[Condition]:
+    """Every touchpoint of the team window came from one internal person."""
+    a = policy.alerts
+    if state.tier not in a.team_tiers or not state.kams:
+        return []
+    if len(view.people) < a.team_min_active_stakeholders:
+        return []
+    now = view.now
+    window = timedelta(days=a.team_window_days)
+    voices = recent_voices(state, now, window)
+    if len(voices) != 1:
+        return []  # nobody spoke to the account (single_threaded covers that), or several did
+    (only,) = voices
+    # Onset: when the last other colleague's touchpoint left the window (or the
+    # account became known): from the state alone, so replay and stream agree.
+    others = [
+        seen
+        for who, by_stakeholder in last_contacts(state, now).items()
+        if who != only
+        for seen in by_stakeholder.values()
+    ]
+    first_known = min(span.first for span in state.kams.values())
+    since = min(now, max([first_known, *(seen + window for seen in others)]))
+    reason = (
+        f"Only {only} has spoken to anyone at {state.name} in {n_days(int(a.team_window_days))}"
+    )
+    return [Condition("team_single_threaded", None, "warning", reason, since)]
 
 
 def _health_drop(

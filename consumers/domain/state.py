@@ -29,7 +29,13 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from consumers.domain.days import EPOCH
 from consumers.domain.memo import cached_property
-from consumers.domain.policy import RETAIN_ORDERS_DAYS, RETAIN_REORGS_DAYS, RETAIN_TICKETS_DAYS
+from consumers.domain.policy import (
+    RETAIN_ORDERS_DAYS,
+    RETAIN_REORGS_DAYS,
+    RETAIN_TEAM_MEMORY_DAYS,
+    RETAIN_TEAM_TOUCHPOINTS_DAYS,
+    RETAIN_TICKETS_DAYS,
+)
 
 T = TypeVar("T")
 
@@ -47,9 +53,21 @@ AFFECTED_KEPT = 50
 #: Order placements (and, separately, cancellations) kept per account.
 ORDERS_KEPT = 400
 
+#: Touchpoints kept per internal person and stakeholder (the newest), within TEAM_HORIZON.
+TEAM_TOUCHPOINTS_KEPT = 50
+#: The internal owner of a touchpoint logged without ``internal_owner``: the account's
+#: KAM at the touchpoint's time, resolved when the team is read (consumers/domain/team.py),
+#: because the master data that says who that was may arrive after the touchpoint.
+UNNAMED_OWNER = ""
+
 ORDER_HORIZON = timedelta(days=RETAIN_ORDERS_DAYS)
 #: The trailing window of revenue_12m (consumers/domain/purchases.py re-exports it as WINDOW).
 PURCHASE_WINDOW = timedelta(days=365)
+
+#: Touchpoints younger than this (relative to latest_at) are kept one by one.
+TEAM_HORIZON = timedelta(days=RETAIN_TEAM_TOUCHPOINTS_DAYS)
+#: Who spoke to whom is remembered (as a last contact) for this long.
+TEAM_MEMORY = timedelta(days=RETAIN_TEAM_MEMORY_DAYS)
 TICKET_HORIZON = timedelta(days=RETAIN_TICKETS_DAYS)
 REORG_HORIZON = timedelta(days=RETAIN_REORGS_DAYS)
 
@@ -92,6 +110,19 @@ class Touchpoint:
     def stamp(self) -> tuple[datetime, str, bool]:
         """Ordering key (newest first in a stakeholder's tuple)."""
         return (self.at, self.channel, self.negative)
+
+
+@dataclass(frozen=True)
+class TeamContact:
+    """One internal person's touchpoints with one stakeholder (the account team).
+
+    ``last`` is the newest touchpoint ever seen (a max: order-insensitive);
+    ``recent`` the ``(occurred_at, event_id)`` of each touchpoint within
+    TEAM_HORIZON of latest_at, newest first, deduplicated by event id.
+    """
+
+    last: datetime
+    recent: tuple[tuple[datetime, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -263,6 +294,9 @@ class AccountState:
     orders: Mapping[str, Order] = field(default_factory=dict)
     tickets: Mapping[str, Ticket] = field(default_factory=dict)
     restructures: tuple[Restructure, ...] = ()  # newest first
+    # The account team: internal_owner (UNNAMED_OWNER when not named) -> stakeholder_id
+    # -> their touchpoints with that stakeholder.
+    team: Mapping[str, Mapping[str, TeamContact]] = field(default_factory=dict)
 
     @property
     def kam_id(self) -> str | None:

@@ -6,6 +6,7 @@ Both are published only when they changed in more than their ``as_of``
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from consumers.domain.alerts import AlertState
@@ -14,8 +15,15 @@ from consumers.domain.policy import Policy
 from consumers.domain.priority import account_priority, next_action
 from consumers.domain.purchases import purchases, share_of_wallet
 from consumers.domain.state import AccountState
+from consumers.domain.team import account_team
 from consumers.domain.warmth import stakeholder_views
-from schemas.internal import AccountProfile, PurchaseRecord, QueueLine, StakeholderRecord
+from schemas.internal import (
+    AccountProfile,
+    PurchaseRecord,
+    QueueLine,
+    StakeholderRecord,
+    TeamMemberRecord,
+)
 
 
 def account_profile(state: AccountState, health: Evaluation, policy: Policy) -> AccountProfile:
@@ -57,6 +65,17 @@ def account_profile(state: AccountState, health: Evaluation, policy: Policy) -> 
                 margin_12m=line.margin_12m,
             )
             for line in bought.lines
+        ],
+        team=[
+            TeamMemberRecord(
+                internal_owner=m.internal_owner,
+                stakeholders=list(m.stakeholders),
+                last_contact=m.last_contact,
+                touchpoints_90d=m.touchpoints_90d,
+            )
+            for m in account_team(
+                state, health.as_of, timedelta(days=policy.alerts.team_window_days)
+            ).members
         ],
         as_of=health.as_of,
     )

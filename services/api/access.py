@@ -32,9 +32,9 @@ def check_account(conn: Connection, principal: Principal, account_id: str) -> No
     require_kam_scope(principal, kam_id, f"account {account_id!r}")
 
 
-#: Roles that read every account, unassigned ones included. The ``lead`` role
-#: announced in docs/contract.md belongs here once it is served (a later issue).
-SEES_EVERY_ACCOUNT = frozenset({"ops", "admin"})
+#: Roles that read every account, unassigned ones included: operators, admins
+#: and the KAM team lead, who reviews every KAM's accounts and the portfolio.
+SEES_EVERY_ACCOUNT = frozenset({"ops", "admin", "lead"})
 
 
 def listed_kam(principal: Principal, asked: str | None) -> str | None:

@@ -37,6 +37,7 @@ from services.api.routes import (
     me,
     ops,
     probes,
+    team,
 )
 from services.api.webhooks import WebhookDispatcher
 from services.errors import ConfigurationError
@@ -186,7 +187,7 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (probes, me, freshness, events, accounts, kams, alerts, ops, dashboard):
+    for module in (probes, me, freshness, events, accounts, team, kams, alerts, ops, dashboard):
         app.include_router(module.router)
     return app
 

@@ -153,10 +153,12 @@ def _roles(*roles: str) -> Callable[[Principal], Principal]:
 
 
 #: Callers allowed by docs/contract.md section 4, one alias per column value.
-Reader = Annotated[Principal, Depends(_roles("kam", "ops", "admin"))]
+# The lead (KAM team lead) reads everything a KAM, ops or admin reads, but acts on nothing:
+# no ingest, no ack or snooze, no consumer lag.
+Reader = Annotated[Principal, Depends(_roles("kam", "ops", "admin", "lead"))]
 Ingester = Annotated[Principal, Depends(_roles("ingest", "admin"))]
 AlertActor = Annotated[Principal, Depends(_roles("kam", "admin"))]
-# The live stream is for exactly those who may list alerts: a KAM (their own), ops and admin.
+# The live stream is for exactly those who may list alerts: a KAM (their own), ops, admin, lead.
 StreamListener = Reader
 Operator = Annotated[Principal, Depends(_roles("ops", "admin"))]
 

@@ -201,6 +201,51 @@ class Stakeholder(StakeholderRecord):
     )
 
 
+class TeamMember(BaseModel):
+    """One person on our side: whom at the account they spoke to, when last, how often lately."""
+
+    internal_owner: str
+    stakeholders: list[str]
+    last_contact: AwareDatetime
+    touchpoints_90d: int = Field(ge=0, description="Touchpoints in the last 90 days.")
+
+
+class Team(BaseModel):
+    """The account team: who on our side holds which relationships."""
+
+    account_id: str
+    kam_id: str | None
+    members: list[TeamMember] = Field(description="Most touchpoints in 90 days first.")
+    known_only_by_kam: list[str] = Field(
+        description="Active stakeholders only the KAM has spoken to (nobody else on our side)."
+    )
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "acme-group",
+                    "kam_id": "kam-lena",
+                    "members": [
+                        {
+                            "internal_owner": "kam-lena",
+                            "stakeholders": ["s-berg", "s-ortiz"],
+                            "last_contact": _T,
+                            "touchpoints_90d": 9,
+                        },
+                        {
+                            "internal_owner": "service-team",
+                            "stakeholders": ["s-ortiz"],
+                            "last_contact": _T,
+                            "touchpoints_90d": 2,
+                        },
+                    ],
+                    "known_only_by_kam": ["s-berg"],
+                }
+            ]
+        }
+    )
+
+
 class QueueEntry(QueueItem):
     """One ranked queue line, with the account's name and tier (null without master data).
 

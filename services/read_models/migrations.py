@@ -19,7 +19,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.errors import DatabaseUnavailable, SchemaVersionError
 from services.read_models.engine import writer
-from services.read_models.schema import account_purchases, accounts, metadata, schema_version
+from services.read_models.schema import (
+    account_purchases,
+    account_team,
+    accounts,
+    metadata,
+    schema_version,
+)
 
 #: Key of the PostgreSQL advisory lock held while the schema is checked or changed.
 _PG_LOCK_KEY = 0x6B70_726D  # "kprm"
@@ -53,12 +59,17 @@ def _add_purchases(conn: Connection) -> None:
     account_purchases.create(conn)
 
 
+def _create_account_team(conn: Connection) -> None:
+    account_team.create(conn)
+
+
 #: Every step, oldest first. Version 1 creates the tables; a later change to a
 #: table adds a step here (ALTER ...) as well as changing schema.py, which is
 #: what a fresh database is created from.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "read models: accounts, stakeholders, health, alerts, KAM queues", _create_tables),
     Migration(2, "accounts: potential and 12-month figures; account_purchases", _add_purchases),
+    Migration(3, "the account team (issue 15)", _create_account_team),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -187,6 +187,19 @@ kam_queue_items = sa.Table(
     sa.Index("ix_kam_queue_items_account_id", "account_id"),
 )
 
+#: The account team as of the account's latest profile: one row per internal person;
+#: replaced as a whole per profile, like the stakeholders.
+account_team = sa.Table(
+    "account_team",
+    metadata,
+    _id("account_id", primary_key=True),
+    # internal_owner is free text (up to 512 characters), so Text, not an id column.
+    sa.Column("internal_owner", sa.Text, primary_key=True),
+    sa.Column("stakeholders", sa.JSON, nullable=False),  # stakeholder ids, sorted
+    sa.Column("last_contact", UtcDateTime, nullable=False),
+    sa.Column("touchpoints_90d", sa.Integer, nullable=False),
+)
+
 #: Which schema version the database is at (see services.read_models.migrations).
 schema_version = sa.Table(
     "schema_version",
@@ -206,4 +219,5 @@ DATA_TABLES: tuple[sa.Table, ...] = (
     alerts,
     kam_queues,
     kam_queue_items,
+    account_team,
 )

@@ -33,6 +33,7 @@ from services.errors import ConfigurationError
 from services.read_models.schema import (
     account_health,
     account_purchases,
+    account_team,
     accounts,
     alerts,
     health_history,
@@ -177,6 +178,12 @@ def apply_profile(conn: Connection, profile: AccountProfile) -> bool:
     }
     if lines:
         conn.execute(account_purchases.insert(), list(lines.values()))
+    conn.execute(account_team.delete().where(account_team.c.account_id == profile.account_id))
+    members = {
+        m.internal_owner: {"account_id": profile.account_id, **m.model_dump()} for m in profile.team
+    }
+    if members:
+        conn.execute(account_team.insert(), list(members.values()))
     return True
 
 

@@ -361,3 +361,19 @@ def test_account_page_shows_the_group_and_the_whitespace_grid(
     # An account outside any group says so; its grid shows what it bought.
     page.goto(f"{served.url}/dashboard/accounts/a2?token=tok-kam2")
     expect(page.locator("#group")).to_contain_text("Not part of a group.")
+
+
+def test_the_lead_opens_any_kams_queue_and_is_offered_no_ack(served: ServedApi, page: Page) -> None:
+    page.goto(f"{served.url}/dashboard/?token=tok-lead")
+    expect(page.locator("#who")).to_have_text("lead")
+    expect(page.locator("#overview")).to_contain_text("k1")
+    page.select_option("#kam-picker", "k2")
+    expect(page.locator("#queue")).to_contain_text("Work queue of k2")
+    expect(page.locator("#queue")).to_contain_text("Review ticket t9")
+    page.select_option("#kam-picker", "k1")
+    expect(page.locator("#queue")).to_contain_text("Call Anna Berg")
+    alerts = page.locator("#alert-list .alert")
+    expect(alerts).to_have_count(2)  # k1's open alerts, readable by the lead
+    # The lead may not ack or snooze (403), so the page offers neither.
+    expect(page.locator("#alert-list button.ack")).to_have_count(0)
+    expect(page.locator("#alert-list button.snooze")).to_have_count(0)

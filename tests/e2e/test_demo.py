@@ -60,6 +60,8 @@ def test_demo_shows_alerts_and_queues_then_stops_cleanly(
         text = output()
         admin = re.search(r"^\s+admin\s+(\S+)\s*$", text, re.MULTILINE)
         assert admin, text
+        lead = re.search(r"^\s+lead\s+(\S+)\s*$", text, re.MULTILINE)
+        assert lead, text
         kam_tokens = dict(re.findall(r"^\s+kam\s+(\S+)\s+(\S+)\s*$", text, re.MULTILINE))
         assert set(kam_tokens) == {kam_id for kam_id, _ in demo_kams()}, text
         assert f"{api}/" in text  # the dashboard URL
@@ -87,6 +89,9 @@ def test_demo_shows_alerts_and_queues_then_stops_cleanly(
         kam_id, token = next(iter(kam_tokens.items()))
         mine = _get(f"{api}/v1/alerts?status=open", token) or []
         assert all(a["kam_id"] == kam_id for a in mine)
+        # The lead's token reads every KAM's alerts, as admin does.
+        everyone = _get(f"{api}/v1/alerts?status=open", lead.group(1)) or []
+        assert len({a["kam_id"] for a in everyone}) >= 2
 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, output()

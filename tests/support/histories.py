@@ -75,7 +75,10 @@ def portfolio_history(seed: int = 7, accounts: int = 6, days: int = 150) -> list
             channel = rng.choice(CHANNELS_USED)
             direction = rng.choice(DIRECTIONS)
             sentiment = round(rng.uniform(-0.5, 1.0), 2)
-            w.add(ev.contact(day, person, channel, sentiment, direction=direction))
+            # Every third touchpoint a colleague's, the rest the KAM's (no internal_owner);
+            # from the day alone, so the random draws (and the rest of the history) stay put.
+            owner = "service-team" if (day + i) % 3 == 0 else None
+            w.add(ev.contact(day, person, channel, sentiment, direction=direction, owner=owner))
         order_every = rng.randint(10, 25)
         last_order = days if i != 2 else days * 0.35  # account 2: orders dry up
         for n, day in enumerate(range(3, int(last_order), order_every)):

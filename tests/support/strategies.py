@@ -73,6 +73,8 @@ def event_specs(draw: st.DrawFn) -> dict[str, Any]:
             "channel": draw(st.sampled_from(["meeting", "call", "email", "visit"])),
             "direction": "outbound",
             "sentiment": draw(st.sampled_from([None, -0.5, 0.5])),
+            # Absent (the KAM at the time), a KAM by name, or a colleague.
+            "internal_owner": draw(st.sampled_from([None, None, "k1", "se-mia", "svc-olaf"])),
         }
     elif kind == "order.placed":
         body |= {

@@ -23,6 +23,7 @@ from consumers.domain.state import (
     Restructure,
     Span,
     StakeholderState,
+    TeamContact,
     Ticket,
     TicketFacts,
     Touchpoint,
@@ -114,6 +115,27 @@ def state_to_dict(
             "restructures",
             lambda: [[_t(r.at), r.event_id, r.unit, list(r.affected)] for r in state.restructures],
         ),
+        "team": part("team", lambda: _team_to_dict(state.team)),
+    }
+
+
+def _team_to_dict(team: Mapping[str, Mapping[str, TeamContact]]) -> dict[str, Any]:
+    return {
+        owner: {
+            sid: [_t(c.last), [[_t(at), eid] for at, eid in c.recent]]
+            for sid, c in sorted(contacts.items())
+        }
+        for owner, contacts in sorted(team.items())
+    }
+
+
+def _team_from_dict(raw: Mapping[str, Any]) -> dict[str, dict[str, TeamContact]]:
+    return {
+        owner: {
+            sid: TeamContact(_pt(last), tuple((_pt(at), str(eid)) for at, eid in recent))
+            for sid, (last, recent) in contacts.items()
+        }
+        for owner, contacts in raw.items()
     }
 
 
@@ -170,6 +192,8 @@ def state_from_dict(data: Mapping[str, Any]) -> AccountState:
                 Restructure(_pt(at), eid, unit, tuple(affected))
                 for at, eid, unit, affected in data["restructures"]
             ),
+            # States stored before the account team was kept have no "team": empty.
+            team=_team_from_dict(data.get("team", {})),
         )
     except StateFormatError:
         raise

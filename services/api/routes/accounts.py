@@ -59,7 +59,7 @@ def get_accounts(
     ] = "priority",
     limit: Annotated[int, Query(ge=1, le=1000, description="Most accounts returned.")] = 200,
 ) -> AccountList:
-    """Accounts to find and compare; a KAM sees only their own, ops and admin every one.
+    """Accounts to find and compare; a KAM sees only their own, ops, admin and lead every one.
 
     Accounts with events but no master data are listed with ``kam_id`` null
     (unassigned), for the roles that see every account.

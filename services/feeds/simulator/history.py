@@ -158,7 +158,10 @@ class _Story:
         return f"{self.plan.account_id}-{prefix}{self._n:05d}"
 
     def owner(self, day: float) -> str:
-        if self.rng.random() < 0.2:
+        """Who on our side holds a touchpoint: mostly the KAM, one in five a colleague;
+        on a ``kam_only`` account the colleagues stopped 150 days before the anchor."""
+        colleague = self.rng.random() < 0.2
+        if colleague and not (self.plan.scenario == "kam_only" and day > -150):
             return self.rng.choice(_OWNERS)
         return self.kam_at(day)
 

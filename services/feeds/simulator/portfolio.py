@@ -23,6 +23,7 @@ SCENARIOS: tuple[str, ...] = (
     "handover",  # the account moves to another KAM
     "single_threaded",  # only the champion is still in touch: single_threaded
     "promotion",  # the champion becomes decision maker, a new champion is found (resolves)
+    "kam_only",  # for five months only the KAM speaks to anyone there: team_single_threaded
 )
 
 #: Scenario slots in assignment order: the first accounts of the shuffled
@@ -42,6 +43,7 @@ _SLOTS: tuple[str, ...] = (
     "order_gap",
     "p1_escalation",
     "single_threaded",
+    "kam_only",
 )
 
 _KAM_NAMES = (
@@ -273,8 +275,8 @@ def build_portfolio(seed: int, accounts: int = 40, kams: int = 5) -> Portfolio:
     plans = []
     for idx, (account_id, name, tier, kam, parent) in enumerate(skeleton):
         scenario = scenario_of.get(idx)
-        if scenario == "single_threaded" and tier == "standard":
-            tier = "key"  # the rule watches strategic and key accounts only
+        if scenario in ("single_threaded", "kam_only") and tier == "standard":
+            tier = "key"  # the rules watch strategic and key accounts only
         handover_to = None
         if scenario == "handover":
             handover_to = next(k.kam_id for k in team if k.kam_id != kam)

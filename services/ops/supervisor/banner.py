@@ -36,7 +36,7 @@ def banner(
         lines.append(
             f"  demo simulator: seed {DEMO.seed}, {DEMO.days:g} days of history; the last "
             f"{DEMO.live_days:g} days play over ~{DEMO.catch_up_seconds:.0f} s, then it "
-            "follows the wall clock. Open the dashboard with an admin or kam token: "
+            "follows the wall clock. Open the dashboard with an admin, lead or kam token: "
             "alerts and queues appear within a minute."
         )
     lines.append("Press Ctrl-C to stop.")

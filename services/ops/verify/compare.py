@@ -9,6 +9,8 @@ for, which the rows themselves say:
 * master data (name, tier, kam_id): the replayed state's latest account facts;
 * stakeholders (role, status, last contact, warmth): as of the ``accounts``
   row's ``as_of`` (the evaluation its profile came from);
+* the account team (each internal person's stakeholders, last contact and
+  touchpoints in the team window): as of the same ``as_of``;
 * health (score, band, the four components, drivers): the engine's evaluation
   at the ``account_health`` row's ``as_of``;
 * health history points (the ``health_history`` rows at a UTC midnight):
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from consumers.domain.alerts import open_alerts_for
@@ -38,6 +40,7 @@ from consumers.domain.evaluate import Evaluation, evaluate, to_snapshot
 from consumers.domain.policy import Policy
 from consumers.domain.purchases import purchases, share_of_wallet
 from consumers.domain.state import AccountState
+from consumers.domain.team import account_team
 from consumers.domain.warmth import stakeholder_views
 from schemas.outputs import HealthSnapshot
 
@@ -53,6 +56,8 @@ MASTER_DATA_FIELDS = ("name", "tier", "kam_id", "parent_account_id")
 COMPONENT_FIELDS = ("relationship", "commercial", "support", "stability")
 #: Per-stakeholder columns compared.
 STAKEHOLDER_FIELDS = ("role", "status", "last_contact", "warmth")
+#: Per-member columns of ``account_team`` compared.
+TEAM_FIELDS = ("stakeholders", "last_contact", "touchpoints_90d")
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class AccountRows:
     open_alerts: Sequence[Row] = ()  # its ``alerts`` rows with status open
     #: The newest ``updated_at`` of any of its alerts, open or resolved.
     last_alert_change: datetime | None = None
+    team: Sequence[Row] = ()  # its ``account_team`` rows
 
 
 @dataclass(frozen=True)
@@ -100,12 +106,13 @@ class ReadModelRows:
         health: Iterable[Row],
         open_alerts: Iterable[Row],
         last_alert_change: Mapping[str, datetime],
+        team: Iterable[Row] = (),
     ) -> ReadModelRows:
         """Group table rows (each with an ``account_id``) by account."""
         parts: dict[str, dict[str, Any]] = {}
 
         def part(account_id: str) -> dict[str, Any]:
-            return parts.setdefault(account_id, {"stakeholders": [], "open_alerts": []})
+            return parts.setdefault(account_id, {"stakeholders": [], "open_alerts": [], "team": []})
 
         for row in accounts:
             part(row["account_id"])["account"] = row
@@ -117,6 +124,8 @@ class ReadModelRows:
             part(row["account_id"])["open_alerts"].append(row)
         for account_id, at in last_alert_change.items():
             part(account_id)["last_alert_change"] = at
+        for row in team:
+            part(row["account_id"])["team"].append(row)
         return cls(
             {
                 account_id: AccountRows(
@@ -125,6 +134,7 @@ class ReadModelRows:
                     health=p.get("health"),
                     open_alerts=tuple(p["open_alerts"]),
                     last_alert_change=p.get("last_alert_change"),
+                    team=tuple(p["team"]),
                 )
                 for account_id, p in parts.items()
             }
@@ -167,6 +177,7 @@ def _compare_account(
         *stakeholder_differences(
             account_id, state, rows.stakeholders, account_row["as_of"], policy
         ),
+        *team_differences(account_id, state, rows.team, account_row["as_of"], policy),
         *health_differences(account_id, state, rows.health, policy),
         *alert_differences(account_id, state, rows.open_alerts, alerts_time(rows), policy),
     ]
@@ -239,6 +250,47 @@ def stakeholder_differences(
             Difference(account_id, f"{name}.{column}", row[column], value)
             for column in STAKEHOLDER_FIELDS
             if row[column] != (value := getattr(view, column))
+        ]
+    return diffs
+
+
+def team_differences(
+    account_id: str,
+    state: AccountState,
+    team_rows: Iterable[Row],
+    at: datetime,
+    policy: Policy,
+) -> list[Difference]:
+    """Each account-team member's stakeholders, last contact and recent touchpoints at ``at``."""
+    window = timedelta(days=policy.alerts.team_window_days)
+    want = {
+        m.internal_owner: {
+            "stakeholders": list(m.stakeholders),
+            "last_contact": m.last_contact,
+            "touchpoints_90d": m.touchpoints_90d,
+        }
+        for m in account_team(state, at, window).members
+    }
+    got = {r["internal_owner"]: r for r in team_rows}
+    diffs: list[Difference] = []
+    for owner in sorted(set(want) | set(got)):
+        name = f"team[{owner}]"
+        row, member = got.get(owner), want.get(owner)
+        if row is None or member is None:
+            diffs.append(
+                Difference(
+                    account_id,
+                    name,
+                    None if row is None else PRESENT,
+                    None if member is None else PRESENT,
+                )
+            )
+            continue
+        diffs += [
+            Difference(account_id, f"{name}.{column}", row[column], value)
+            for column in TEAM_FIELDS
+            if (sorted(row[column]) if column == "stakeholders" else row[column])
+            != (value := member[column])
         ]
     return diffs
 

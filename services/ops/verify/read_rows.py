@@ -70,12 +70,13 @@ def open_read_models(settings: Settings) -> Engine:
 
 
 def read_rows(engine: Engine) -> ReadModelRows:
-    """Accounts, stakeholders, health, open alerts, each account's newest alert change,
-    and the health history's points in event time (its rows at a UTC midnight)."""
+    """Accounts, stakeholders, account teams, health, open alerts, each account's newest
+    alert change, and the health history's points in event time (its rows at a UTC midnight)."""
     try:
         with _read_only(engine) as conn:
             accounts = _rows(conn, sa.select(t.accounts))
             stakeholders = _rows(conn, sa.select(t.stakeholders))
+            team = _rows(conn, sa.select(t.account_team))
             health = _rows(conn, sa.select(t.account_health))
             history = [
                 r for r in _rows(conn, sa.select(t.health_history)) if is_day_end(r["as_of"])
@@ -90,7 +91,7 @@ def read_rows(engine: Engine) -> ReadModelRows:
         raise DatabaseUnavailable(f"reading the read models failed: {exc.orig}") from exc
     # max() keeps the column's type, so these are aware UTC datetimes as well.
     last_change: dict[str, datetime] = {a: newest for a, newest in changed if newest is not None}
-    grouped = ReadModelRows.group(accounts, stakeholders, health, open_alerts, last_change)
+    grouped = ReadModelRows.group(accounts, stakeholders, health, open_alerts, last_change, team)
     points: dict[str, list[dict[str, Any]]] = {}
     for row in history:
         points.setdefault(row["account_id"], []).append(row)

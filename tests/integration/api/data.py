@@ -11,7 +11,13 @@ import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from schemas.internal import AccountProfile, KamQueue, QueueItem, StakeholderRecord
+from schemas.internal import (
+    AccountProfile,
+    KamQueue,
+    QueueItem,
+    StakeholderRecord,
+    TeamMemberRecord,
+)
 from schemas.outputs import AlertRecord, HealthSnapshot
 from services.ops.process import free_port
 from services.read_models import (
@@ -30,6 +36,7 @@ TOKENS: dict[str, dict[str, str]] = {
     "tok-ops": {"role": "ops"},
     "tok-ingest": {"role": "ingest"},
     "tok-admin": {"role": "admin"},
+    "tok-lead": {"role": "lead"},
 }
 ROLE_TOKEN = {
     "kam1": "tok-kam1",
@@ -37,6 +44,7 @@ ROLE_TOKEN = {
     "ops": "tok-ops",
     "ingest": "tok-ingest",
     "admin": "tok-admin",
+    "lead": "tok-lead",
 }
 
 #: The API's "now" in these tests; seeded data lies before it.
@@ -116,6 +124,21 @@ def profile(account_id: str, kam_id: str, name: str) -> AccountProfile:
         annual_revenue_target=2_500_000.0,
         currency="EUR",
         stakeholders=people,
+        # The KAM knows everyone; a service colleague knows the champion too.
+        team=[
+            TeamMemberRecord(
+                internal_owner=kam_id,
+                stakeholders=["s1", "s2", "s3"],
+                last_contact=at(0),
+                touchpoints_90d=6,
+            ),
+            TeamMemberRecord(
+                internal_owner="service-team",
+                stakeholders=["s2"],
+                last_contact=at(-30),
+                touchpoints_90d=1,
+            ),
+        ],
         as_of=at(0),
     )
 

@@ -35,6 +35,7 @@ ROUTES: dict[str, tuple[str, str, object]] = {
     "stakeholders": ("GET", "/v1/accounts/a1/stakeholders", None),
     "group": ("GET", "/v1/accounts/a1/group", None),
     "whitespace": ("GET", "/v1/accounts/a1/whitespace", None),
+    "team": ("GET", "/v1/accounts/a1/team", None),
     "queue": ("GET", "/v1/kams/k1/queue", None),
     "alerts": ("GET", "/v1/alerts", None),
     "alerts_of_k1": ("GET", "/v1/alerts?kam_id=k1", None),
@@ -65,6 +66,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "history": 403,
         "stakeholders": 403,
         "whitespace": 403,
+        "team": 403,
         "queue": 403,
         "alerts_of_k1": 403,
         "alerts_of_a1": 403,
@@ -73,6 +75,8 @@ EXPECTED: dict[str, dict[str, object]] = {
         "lag": 403,
     },
     "ops": {"ingest": 403, "ack": 403, "snooze": 403},
+    # The KAM team lead reads every account, queue and alert but acts on nothing.
+    "lead": {"ingest": 403, "ack": 403, "snooze": 403, "lag": 403},
     "ingest": {
         name: 403 for name in ROUTES if name not in ("ingest", "me", "freshness", *OPEN_ROUTES)
     },

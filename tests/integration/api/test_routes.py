@@ -55,6 +55,21 @@ def test_stakeholders_show_role_status_last_contact_and_warmth(client: TestClien
     assert body[-1]["stakeholder_id"] == "s3"  # active first
 
 
+def test_team_shows_who_on_our_side_knows_whom(client: TestClient) -> None:
+    body = client.get("/v1/accounts/a1/team", headers=auth("kam1")).json()
+    assert body["account_id"] == "a1"
+    assert body["kam_id"] == "k1"
+    assert [
+        (m["internal_owner"], m["stakeholders"], m["touchpoints_90d"]) for m in body["members"]
+    ] == [
+        ("k1", ["s1", "s2", "s3"], 6),
+        ("service-team", ["s2"], 1),
+    ]
+    assert body["members"][0]["last_contact"].startswith("2026-03-01T09:00")
+    assert body["known_only_by_kam"] == ["s1"]  # s2 is known to service-team, s3 left
+    assert client.get("/v1/accounts/a1/team", headers=auth("lead")).json() == body
+
+
 def test_queue_is_ranked_with_next_actions(client: TestClient) -> None:
     body = client.get("/v1/kams/k1/queue", headers=auth("kam1")).json()
     assert body["kam_id"] == "k1"
@@ -99,7 +114,7 @@ def test_queue_of_a_kam_without_one_is_empty(client: TestClient) -> None:
 
 
 def test_unknown_account_is_404_json(client: TestClient) -> None:
-    for path in ("", "/health", "/health/history", "/stakeholders"):
+    for path in ("", "/health", "/health/history", "/stakeholders", "/team"):
         resp = client.get(f"/v1/accounts/nope{path}", headers=auth("ops"))
         assert resp.status_code == 404, path
         assert resp.json() == {"detail": "unknown account 'nope'"}

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from schemas.internal import HealthHistory
+from schemas.internal import HealthHistory, TeamMemberRecord
 from services.read_models import (
     LATEST_VERSION,
     apply_alert,
@@ -26,15 +26,18 @@ from services.read_models import (
 )
 from services.read_models.schema import (
     account_health,
+    account_team,
     accounts,
     alerts,
     health_history,
     kam_queue_items,
     kam_queues,
+    metadata,
     schema_version,
     stakeholders,
 )
 from services.read_models.store import ReadModelRecord
+from services.read_models.team import get_team
 from tests.integration.read_models.records import (
     alert,
     at,
@@ -221,6 +224,58 @@ def test_profile_replaces_stakeholders_unless_older(engine: Engine) -> None:
     assert people["s1"].warmth == 0.9
     assert (people["s2"].status, people["s2"].last_contact) == ("left", None)
     assert people["s1"].last_contact == at(-24)
+
+
+def _member(owner: str, sids: list[str], hours: float, count: int) -> TeamMemberRecord:
+    return TeamMemberRecord(
+        internal_owner=owner, stakeholders=sids, last_contact=at(hours), touchpoints_90d=count
+    )
+
+
+def test_profile_replaces_the_account_team_and_only_the_kams_people_are_named(
+    engine: Engine,
+) -> None:
+    people = [stakeholder("s1"), stakeholder("s2"), stakeholder("s3", status="left")]
+    first = profile("a1", 1, people, team=[_member("old-colleague", ["s1"], 0, 1)])
+    second = profile(
+        "a1",
+        2,
+        people,
+        team=[_member("k1", ["s1", "s2", "s3"], 2, 5), _member("se-mia", ["s1"], 1, 2)],
+    )
+    _apply(engine, [first, second, first])  # the older profile again: ignored
+    with engine.connect() as conn:
+        team = get_team(conn, "a1")
+        assert get_team(conn, "nobody").members == []
+    assert team.kam_id == "k1"
+    assert [(m.internal_owner, m.stakeholders, m.touchpoints_90d) for m in team.members] == [
+        ("k1", ["s1", "s2", "s3"], 5),
+        ("se-mia", ["s1"], 2),
+    ]
+    assert team.members[0].last_contact == at(2)
+    assert team.known_only_by_kam == ["s2"]  # s1 is also se-mia's, s3 left
+
+
+def test_a_version_1_database_gains_the_account_team_table(
+    fresh_database_url: Callable[[], str],
+) -> None:
+    engine = create_engine_for(fresh_database_url())
+    try:
+        with engine.begin() as conn:
+            for table in metadata.sorted_tables:
+                if table is not account_team:
+                    table.create(conn)
+            conn.execute(
+                schema_version.insert().values(
+                    version=1, description="v1", applied_at=datetime.now(UTC)
+                )
+            )
+        assert ensure_schema(engine) == LATEST_VERSION
+        assert _versions(engine) == list(range(1, LATEST_VERSION + 1))
+        _apply(engine, [profile("a1", 1, [], team=[_member("k1", ["s1"], 0, 1)])])
+        assert len(_rows(engine, sa.select(account_team))) == 1
+    finally:
+        engine.dispose()
 
 
 def test_profile_with_no_stakeholders_empties_the_list(engine: Engine) -> None:

@@ -18,7 +18,7 @@ def silent_decision_maker(ev: Any) -> list[Any]:
         ev.person(0, "anna", "Anna Berg", "decision_maker", "Procurement"),
         ev.person(0, "ben", "Ben Ortiz", "champion", "Engineering"),
         ev.contact(0, "anna", "meeting"),
-        ev.contact(50, "ben", "meeting"),
+        ev.contact(50, "ben", "meeting", owner="se-mia"),  # two of us: no one-person team
     ]
 
 

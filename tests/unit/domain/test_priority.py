@@ -89,9 +89,15 @@ def test_priority_grows_with_value_risk_and_urgency(ev: Any, events_for: Any) ->
 
 
 def well_met(ev: Any, last_day: int, met: tuple[str, ...] = ("anna", "ben", "cara")) -> list[Any]:
-    """A healthy account: everyone in ``met`` met every week, orders every ten days."""
+    """A healthy account: everyone in ``met`` met every week, orders every ten days.
+
+    The KAM and a colleague take turns (week by week), so the account team is
+    no single thread.
+    """
     events = [ev.account(0), *people(ev)]
-    events += [ev.contact(d, w, "meeting") for d in range(0, last_day + 1, 7) for w in met]
+    events += [
+        ev.contact(d, w, "meeting", owner=_turn(d)) for d in range(0, last_day + 1, 7) for w in met
+    ]
     events += [ev.order(d, f"o{d}", 100_000.0) for d in range(0, last_day + 1, 10)]
     return events
 
@@ -125,8 +131,13 @@ def test_the_what_if_changes_nothing_and_is_deterministic(ev: Any) -> None:
     assert evaluate(state, ev.at(52)) == health
 
 
+def _turn(day: int) -> str | None:
+    """Whose week it is: the KAM's (None) or their colleague's."""
+    return "se-mia" if (day // 7) % 2 else None
+
+
 def met_weekly(ev: Any, who: tuple[str, ...], until: int) -> list[Any]:
-    return [ev.contact(d, w, "meeting") for d in range(0, until, 7) for w in who]
+    return [ev.contact(d, w, "meeting", owner=_turn(d)) for d in range(0, until, 7) for w in who]
 
 
 def test_a_departed_champion_is_replaced_by_a_new_one_in_the_what_if(ev: Any) -> None:

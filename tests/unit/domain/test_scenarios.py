@@ -13,13 +13,14 @@ pytestmark = pytest.mark.unit
 
 
 def small_account(ev: Any, tier: str = "strategic") -> list[Any]:
-    """A decision maker and a champion in two departments, met on day 0."""
+    """A decision maker and a champion in two departments, met on day 0 (the champion
+    by a sales engineer: two people on our side, so the account team is not single-threaded)."""
     return [
         ev.account(0, tier=tier),
         ev.person(0, "anna", "Anna Berg", "decision_maker", "Procurement"),
         ev.person(0, "ben", "Ben Ortiz", "champion", "Engineering"),
         ev.contact(0, "anna", "meeting"),
-        ev.contact(0, "ben", "meeting"),
+        ev.contact(0, "ben", "meeting", owner="se-mia"),
     ]
 
 

@@ -50,6 +50,16 @@ def test_unknown_stored_format_is_refused() -> None:
         state_from_dict({"v": 2})
 
 
+def test_a_state_stored_before_the_account_team_was_kept_is_read_with_an_empty_team() -> None:
+    ids = UuidIds()
+    state = fold_events("real", realistic_account("real", random.Random(3), ids))
+    assert state.team  # the realistic account's touchpoints have owners
+    stored = {k: v for k, v in state_to_dict(state).items() if k != "team"}
+    old = state_from_dict(json.loads(json.dumps(stored)))
+    assert old.team == {}
+    assert old.stakeholders == state.stakeholders
+
+
 def test_a_realistic_account_stays_small_in_the_changelog() -> None:
     ids = UuidIds()
     state = fold_events("real", realistic_account("real", random.Random(3), ids))
@@ -86,4 +96,5 @@ def test_a_state_stored_before_whitespace_and_potential_still_reads() -> None:
         None,
         None,
     )
-    assert state_to_dict(state) == stored  # and writes back what it read
+    # and writes back what it read, with the (empty) account team kept since
+    assert state_to_dict(state) == {**stored, "team": {}}

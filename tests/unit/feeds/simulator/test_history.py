@@ -60,6 +60,7 @@ def test_scenarios_raise_their_alerts_on_their_accounts(history: list[BaseEvent]
         "p1_escalation": {"critical_ticket"},
         "order_gap": {"order_gap"},
         "single_threaded": {"single_threaded"},
+        "kam_only": {"team_single_threaded"},
     }
     for scenario, kinds in expected.items():
         for plan in portfolio.by_scenario(scenario):
@@ -68,6 +69,9 @@ def test_scenarios_raise_their_alerts_on_their_accounts(history: list[BaseEvent]
     routine = [a.account_id for a in portfolio.accounts if a.scenario is None]
     quiet = [acct for acct in routine if not at_end[acct]]
     assert len(quiet) >= 0.8 * len(routine)
+    # Only the kam_only account has a one-person account team.
+    team = [acct for acct, kinds in at_end.items() if "team_single_threaded" in kinds]
+    assert team == [plan.account_id for plan in portfolio.by_scenario("kam_only")]
 
 
 def test_a_promotion_raises_champion_left_along_the_way_and_resolves_it(

@@ -14,6 +14,7 @@ from consumers.domain.policy import DEFAULT_POLICY
 from consumers.domain.purchases import account_share_of_wallet, purchases
 from consumers.domain.replay import event_clock, fold_accounts
 from consumers.domain.state import AccountState
+from consumers.domain.team import account_team
 from consumers.domain.warmth import stakeholder_views
 from schemas import validate_event
 from services.ops.verify.compare import (
@@ -64,6 +65,16 @@ def rows_like_the_sink(states: dict[str, AccountState], at: datetime) -> dict[st
                 }
                 for v in stakeholder_views(tuple(state.stakeholders.values()), at, DEFAULT_POLICY)
             ],
+            "team": [
+                {
+                    "account_id": account_id,
+                    "internal_owner": m.internal_owner,
+                    "stakeholders": list(m.stakeholders),
+                    "last_contact": m.last_contact,
+                    "touchpoints_90d": m.touchpoints_90d,
+                }
+                for m in account_team(state, at, timedelta(days=90)).members
+            ],
             "health": {
                 "account_id": account_id,
                 "score": snap.score,
@@ -99,6 +110,7 @@ def grouped(tables: dict[str, dict[str, Any]]) -> ReadModelRows:
         [t["health"] for t in tables.values() if t["health"] is not None],
         alerts,
         last,
+        [m for t in tables.values() for m in t["team"]],
     )
 
 
@@ -177,6 +189,26 @@ def test_a_stakeholder_status_change_and_a_missing_stakeholder(
     )
 
 
+def test_a_changed_team_count_and_a_missing_team_member(
+    tables: dict[str, dict[str, Any]],
+) -> None:
+    # An account whose touchpoints have several internal owners.
+    account_id = next(a for a, t in sorted(tables.items()) if len(t["team"]) >= 2)
+    team = tables[account_id]["team"]
+    first, gone = team[0], team.pop()
+    want = first["touchpoints_90d"]
+    first["touchpoints_90d"] = want + 1
+    assert sorted(diffs(tables), key=lambda d: d.field) == sorted(
+        [
+            Difference(
+                account_id, f"team[{first['internal_owner']}].touchpoints_90d", want + 1, want
+            ),
+            Difference(account_id, f"team[{gone['internal_owner']}]", None, PRESENT),
+        ],
+        key=lambda d: d.field,
+    )
+
+
 def test_changed_master_data(tables: dict[str, dict[str, Any]]) -> None:
     tables["acct-05"]["account"]["kam_id"] = "kam-nobody"
     (found,) = diffs(tables)
@@ -189,11 +221,17 @@ def test_missing_accounts_a_missing_health_row_and_unknown_accounts(
 ) -> None:
     tables["acct-00"]["account"] = None
     tables["acct-01"]["health"] = None
-    tables["acct-99"] = {**tables["acct-02"], "stakeholders": [], "alerts": []}
+    tables["acct-99"] = {**tables["acct-02"], "stakeholders": [], "alerts": [], "team": []}
     tables["acct-99"]["account"] = {**tables["acct-02"]["account"], "account_id": "acct-99"}
     # Only a health row, of an account no event names.
     orphan = {**tables["acct-02"]["health"], "account_id": "acct-98"}
-    tables["acct-98"] = {"account": None, "stakeholders": [], "health": orphan, "alerts": []}
+    tables["acct-98"] = {
+        "account": None,
+        "stakeholders": [],
+        "health": orphan,
+        "alerts": [],
+        "team": [],
+    }
     assert diffs(tables) == [
         Difference("acct-00", "account", None, PRESENT),
         Difference("acct-01", "health", None, PRESENT),

@@ -1,0 +1,138 @@
+"""The account team: who on our side has spoken to which stakeholders, read from the state.
+
+A touchpoint logged without ``internal_owner`` counts as the KAM's at the
+touchpoint's time: the KAM whose ownership (the first upsert naming them) began
+last at or before it, or the first known KAM for touchpoints before any upsert.
+That is resolved here, when the team is read, because the master data that
+says who the KAM was may arrive after the touchpoint (the state is a function
+of the set of events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from consumers.domain.as_of import present
+from consumers.domain.state import UNNAMED_OWNER, AccountState
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """One internal person of the account team as the team route shows them."""
+
+    internal_owner: str
+    stakeholders: tuple[str, ...]  # stakeholder ids, sorted
+    last_contact: datetime
+    touchpoints_90d: int  # touchpoints within the team window before the evaluation time
+
+
+@dataclass(frozen=True)
+class AccountTeam:
+    """The account team at one time: its members and who only the KAM knows."""
+
+    members: tuple[TeamMember, ...]  # most touchpoints in the window first
+    known_only_by_kam: tuple[str, ...]  # active stakeholder ids, sorted
+
+
+def kam_at(state: AccountState, at: datetime) -> str | None:
+    """The KAM who owned the account at ``at`` (see the module docs); None without master data."""
+    if not state.kams:
+        return None
+    began = [(span.first, kam) for kam, span in state.kams.items()]
+    before = [b for b in began if b[0] <= at]
+    return max(before)[1] if before else min(began)[1]
+
+
+def _who(state: AccountState, owner: str, at: datetime) -> str | None:
+    return owner if owner != UNNAMED_OWNER else kam_at(state, at)
+
+
+def _touchpoints(state: AccountState, now: datetime) -> Iterator[tuple[str, str, datetime]]:
+    """(internal person, stakeholder_id, occurred_at) of every kept touchpoint up to ``now``."""
+    for owner, contacts in state.team.items():
+        for sid, contact in contacts.items():
+            for at, _ in contact.recent:
+                who = _who(state, owner, at)
+                if who is not None and at <= now:
+                    yield who, sid, at
+
+
+def recent_voices(state: AccountState, now: datetime, window: timedelta) -> dict[str, int]:
+    """Touchpoints per internal person within ``(now - window, now]``."""
+    counts: dict[str, int] = {}
+    for who, _, at in _touchpoints(state, now):
+        if at > now - window:
+            counts[who] = counts.get(who, 0) + 1
+    return counts
+
+
+def last_contacts(state: AccountState, now: datetime) -> dict[str, dict[str, datetime]]:
+    """Each internal person's last contact per stakeholder, as far as the team memory goes."""
+    found: dict[str, dict[str, datetime]] = {}
+    for owner, contacts in state.team.items():
+        for sid, contact in contacts.items():
+            times = [contact.last, *(at for at, _ in contact.recent)]
+            seen = max((t for t in times if t <= now), default=None)
+            if seen is None:
+                continue
+            who = _who(state, owner, seen)
+            if who is None:
+                continue
+            mine = found.setdefault(who, {})
+            if sid not in mine or seen > mine[sid]:
+                mine[sid] = seen
+    return found
+
+
+def account_team(state: AccountState, now: datetime, window: timedelta) -> AccountTeam:
+    """The account team at ``now``, touchpoints counted within ``window``."""
+    counts = recent_voices(state, now, window)
+    known = last_contacts(state, now)
+    members = [
+        TeamMember(
+            internal_owner=who,
+            stakeholders=tuple(sorted(by_stakeholder)),
+            last_contact=max(by_stakeholder.values()),
+            touchpoints_90d=counts.get(who, 0),
+        )
+        for who, by_stakeholder in known.items()
+    ]
+    members.sort(key=lambda m: (-m.touchpoints_90d, -m.last_contact.timestamp(), m.internal_owner))
+    kam = state.kam_id
+    knowers: dict[str, set[str]] = {}
+    for who, by_stakeholder in known.items():
+        for sid in by_stakeholder:
+            knowers.setdefault(sid, set()).add(who)
+    only_kam = tuple(
+        sid
+        for sid, people in sorted(knowers.items())
+        if kam is not None
+        and people == {kam}
+        and sid in state.stakeholders
+        and present(state.stakeholders[sid], now)
+    )
+    return AccountTeam(tuple(members), only_kam)
+
+
+def colleague_who_knows(state: AccountState, now: datetime, besides: str) -> tuple[str, str] | None:
+    """(colleague, stakeholder_id): the internal person other than ``besides`` who spoke to
+    someone at the account most recently, and to whom; None when nobody else ever did."""
+    best: tuple[datetime, str, str] | None = None
+    for who, by_stakeholder in last_contacts(state, now).items():
+        if who == besides:
+            continue
+        for sid, seen in by_stakeholder.items():
+            if best is None or (seen, who, sid) > best:
+                best = (seen, who, sid)
+    return None if best is None else (best[1], best[2])
+
+
+def knows_best(state: AccountState, now: datetime, window: timedelta, besides: str) -> str | None:
+    """The internal person other than ``besides`` who knows the account best (most touchpoints
+    within ``window``, then the most recent contact), or None."""
+    for member in account_team(state, now, window).members:
+        if member.internal_owner != besides:
+            return member.internal_owner
+    return None
