@@ -57,7 +57,6 @@ def account_group(
 
 def growth_lines(
     conn: Connection,
-    kam_id: str,
     risk_lines: list[QueueEntryView],
     now: datetime,
     policy: Policy,

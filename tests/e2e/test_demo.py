@@ -85,6 +85,36 @@ def test_demo_shows_alerts_and_queues_then_stops_cleanly(
         queue = wait_for(some_queue, timeout=60, what="a non-empty KAM queue", interval=1)
         assert queue["items"][0]["rank"] == 1
         assert queue["items"][0]["next_action"]
+
+        def group_with_whitespace() -> dict[str, Any] | None:
+            listed = _get(f"{api}/v1/accounts?limit=1000", admin.group(1)) or {"items": []}
+            for item in listed["items"]:
+                if item.get("parent_account_id") is None:
+                    continue
+                account_id = item["account_id"]
+                space = _get(f"{api}/v1/accounts/{account_id}/whitespace", admin.group(1))
+                account = _get(f"{api}/v1/accounts/{account_id}", admin.group(1))
+                if space and space["gaps"] and account and account["share_of_wallet"]:
+                    return {"account": account, "whitespace": space}
+            return None
+
+        # Groups with gaps and potentials are part of what a newcomer sees in a minute.
+        found = wait_for(group_with_whitespace, timeout=60, what="a group member with gaps")
+        group = _get(f"{api}/v1/accounts/{found['account']['account_id']}/group", admin.group(1))
+        assert group is not None
+        assert len(group["members"]) >= 3
+        assert group["score"] is not None
+
+        def growth_line() -> str | None:
+            for kam_id, token in kam_tokens.items():
+                queue = _get(f"{api}/v1/kams/{kam_id}/queue", token) or {"items": []}
+                for item in queue["items"]:
+                    if item.get("kind") == "growth":
+                        return str(item["next_action"])
+            return None
+
+        action = wait_for(growth_line, timeout=60, what="a growth line in some queue")
+        assert action.startswith("Offer ")
         # A KAM's token sees that KAM's alerts only.
         kam_id, token = next(iter(kam_tokens.items()))
         mine = _get(f"{api}/v1/alerts?status=open", token) or []

@@ -26,6 +26,6 @@ def get_queue(
     queue = queries.get_kam_queue(conn, kam_id, now)
     if queue is None:
         return Queue(kam_id=kam_id, as_of=None, items=[])
-    lines = queue.items + growth_lines(conn, kam_id, queue.items, now, policy)
+    lines = queue.items + growth_lines(conn, queue.items, now, policy)
     items = [QueueEntry.model_validate(item, from_attributes=True) for item in lines]
     return Queue(kam_id=kam_id, as_of=queue.as_of, items=items)

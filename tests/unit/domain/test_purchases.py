@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consumers.domain.apply import fold_events
 from consumers.domain.due import next_due
@@ -18,7 +19,7 @@ from consumers.domain.purchases import (
 )
 from schemas import validate_event
 from schemas.events import BaseEvent
-from tests.support.strategies import BASE, arrivals
+from tests.support.strategies import BASE, arrivals, event_sets
 
 pytestmark = pytest.mark.unit
 
@@ -126,3 +127,15 @@ def test_any_order_and_duplication_gives_the_same_purchases(
     now = BASE + timedelta(days=500)
     in_order = fold_events("acme", sorted(events, key=lambda e: (e.occurred_at, e.event_id)))
     assert purchases(fold_events("acme", arrival), now) == purchases(in_order, now)
+
+
+@settings(max_examples=150, deadline=None)
+@given(event_sets(), st.lists(st.integers(0, 1300), min_size=1, max_size=8))
+def test_the_memo_gives_what_a_fresh_state_gives_at_any_clock_times(
+    events: list[BaseEvent], days: list[int]
+) -> None:
+    # One state asked at many times (the worker's timer) against a fresh one each time.
+    shared = fold_events("acme", events)
+    for day in days:
+        now = BASE + timedelta(days=day, hours=3)
+        assert purchases(shared, now) == purchases(fold_events("acme", events), now)
