@@ -45,8 +45,8 @@ from schemas.outputs import HealthSnapshot
 #: How far back from ``latest_at`` a late event re-evaluates history points
 #: (at most 53 of them per batch); older points keep their value. An import
 #: published at once reaches the worker through five topics at uneven speed:
-#: in the demo one topic ran some four months of event time behind the
-#: others (docs/scoring.md, "Health history").
+#: in the demo events arrived up to some four months of event time behind
+#: newer ones (docs/scoring.md, "Health history").
 REVISED_DAYS = 365
 _REVISED = timedelta(days=REVISED_DAYS)
 _TICK = timedelta(microseconds=1)
