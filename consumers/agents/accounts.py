@@ -12,11 +12,11 @@ outputs, which the record carries as its outbox (see :meth:`AccountStage._send`)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, cast
 
 import faust
@@ -25,9 +25,10 @@ from faust.web import Request, Response, View
 
 from consumers.agents.batched_table import batched_table, tables_settling
 from consumers.agents.batches import Batcher, BatchLimits, consumer_lag, missing_internals
-from consumers.agents.lanes import OrderedLanes, Send
 from consumers.agents.metrics import WorkerMetrics
 from consumers.agents.outputs import Outputs
+from consumers.agents.produce import OutRecord, RecordSender
+from consumers.agents.produce import missing_internals as missing_producer_internals
 from consumers.domain.policy import Policy
 from consumers.pipeline.account_processor import DUE_BATCH, AccountProcessor
 from consumers.pipeline.clock import clock_for
@@ -68,9 +69,9 @@ class AccountStage:
         )
         self.processor = AccountProcessor(self.table, clock_for(settings.clock), policy)
         self._indexed_partitions: frozenset[int] | None = None
-        # The agent and the due-account timer both send: whole batches in the
+        # The agent and the due-account timer both send: whole flushes in the
         # order they were taken, so an account's records keep the order of its steps.
-        self._lanes = OrderedLanes()
+        self._sender = RecordSender.of_app(app, last_alone=settings.tansu_workarounds)
 
     async def process(self, events: Sequence[EventT[Any]]) -> None:
         """Handle one batch of input messages."""
@@ -116,45 +117,47 @@ class AccountStage:
         return decoded
 
     async def _send(self, outputs: Sequence[StepOutput], *, again: bool = False) -> None:
-        """Publish a batch's changelog records and outputs, all before returning.
+        """Publish a batch's changelog records and then its outputs, all before returning.
 
-        One lane per account partition (see lanes.py), and in it each account's
-        records in step order, its changelog record first. The stored record
-        carries the step's outputs (its outbox), so a crash after it left and
-        before the outputs did loses nothing: whoever recovers the account
-        sends the outbox again (``again``: no changelog, no metrics). The other
-        order would not do: outputs are diffs against the stored record, and
-        outputs whose stored record was lost are orphans nobody resolves.
-        With one producer connection, a record appended later never leaves in
-        an earlier request. The lanes of all partitions run concurrently.
+        Two flushes (produce.py): the changelog records first, awaited until
+        the broker has them, then the outputs, queued in the producer. The
+        stored record carries the step's outputs (its outbox), so a crash
+        after it left and before the outputs did loses nothing: whoever
+        recovers the account sends the outbox again (``again``: no
+        changelog, no metrics). The other order would not do: outputs are
+        diffs against the stored record, and outputs whose stored record was
+        lost are orphans nobody resolves. Within each flush an account's
+        records keep their step order (one partition per topic and account).
         """
-        changelog = {} if again else self.table.take_changelog_sends()
-        n = self.partitions
-        sends: list[tuple[int, Send]] = []
-        for out in outputs:
-            lane = partition_for(out.stored.account_id, n)
-            if (stored := changelog.pop(out.stored.account_id, None)) is not None:
-                sends.append(stored)
-            sends += [(lane, send) for send in self._output_sends(out, count=not again)]
-        sends += changelog.values()  # none expected: every write comes with its step
-        await self._lanes.send(sends)
+        changelog = {} if again else self.table.take_changelog_records()
+        stored = [
+            changelog.pop(out.stored.account_id)
+            for out in outputs
+            if out.stored.account_id in changelog
+        ]
+        stored += changelog.values()  # none expected: every write comes with its step
+        if stored:
+            await asyncio.gather(*await self._sender.send(stored))
+        await self._sender.send(
+            record for out in outputs for record in self._output_records(out, count=not again)
+        )
 
-    def _output_sends(self, out: StepOutput, count: bool = True) -> list[Send]:
+    def _output_records(self, out: StepOutput, count: bool = True) -> list[OutRecord]:
         """One step's records to publish, in order: health, history, alerts, profile, queues."""
         o = self.outputs
-        sends: list[Send] = []
+        records: list[OutRecord] = []
         if out.health is not None:
-            sends.append(partial(o.send_health, out.health))
+            records.append(o.health_record(out.health))
         if (history := out.history_record) is not None:
-            sends.append(partial(o.send_history, history))
+            records.append(o.history_record(history))
         for alert in out.alerts:
             if count:
                 self.metrics.alerts.labels(alert.kind, alert.status).inc()
-            sends.append(partial(o.send_alert, alert))
+            records.append(o.alert_record(alert))
         if out.profile is not None:
-            sends.append(partial(o.send_profile, out.profile))
-        sends += [partial(o.send_queue_line, line) for line in out.queue_lines]
-        return sends
+            records.append(o.profile_record(out.profile))
+        records += [o.queue_line_record(line) for line in out.queue_lines]
+        return records
 
     async def tick(self) -> None:
         """Timer body: evaluate the accounts whose due time has come.
@@ -217,6 +220,11 @@ def register_account_stage(
     if missing := missing_internals():
         # A faust-streaming release changed what the Batcher relies on.
         raise RuntimeError(f"cannot batch Faust streams: Stream lacks {', '.join(missing)}")
+    if missing := missing_producer_internals():
+        # An aiokafka release changed what the RecordSender relies on.
+        raise RuntimeError(
+            f"cannot batch produce requests: AIOKafkaProducer lacks {', '.join(missing)}"
+        )
 
     @app.agent(stage.source, name="accounts")
     async def accounts(stream: faust.StreamT[Any]) -> None:

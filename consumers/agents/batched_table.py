@@ -4,10 +4,10 @@ Faust's ``Table.__setitem__`` queues each changelog record in its producer
 buffer, which sends one message at a time. On the embedded broker every
 record travels in its own batch, so that buffer became the worker's
 bottleneck (~3k records/s, "producer buffer full" warnings). This table
-keeps the last value per key; :meth:`take_changelog_sends` hands them out
-for the agent to send in order with each key's other records, and
-:meth:`send_changelog_batch` sends them itself in one lane per partition
-(consumers/agents/lanes.py).
+keeps the last value per key; :meth:`take_changelog_records` hands them
+out, encoded, for the agent to send with each key's other records, and
+:meth:`send_changelog_batch` sends them itself, in few requests
+(consumers/agents/produce.py).
 Either happens before the agent's batch is acknowledged, and Faust flushes
 the producer before it commits offsets, so at-least-once holds.
 """
@@ -15,12 +15,11 @@ the producer before it commits offsets, so at-least-once holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any, cast
 
 import faust
 
-from consumers.agents.lanes import Send, send_in_lanes
+from consumers.agents.produce import OutRecord, RecordSender
 from consumers.pipeline.partitioning import partition_for
 
 
@@ -43,41 +42,35 @@ class BatchedChangelogTable(faust.Table[str, Any]):
             unsent = self.__dict__["_keypulse_unsent"] = {}
         return cast(dict[Any, Any], unsent)
 
-    def take_changelog_sends(self) -> dict[Any, tuple[int, Send]]:
-        """Every change since the last call: key → (partition, send), one per key.
+    def take_changelog_records(self) -> dict[Any, OutRecord]:
+        """Every change since the last call, encoded: key → its changelog record.
 
-        The caller sends them, e.g. each before the other records of its key
-        (see AccountStage). Callers whose sends can overlap (an agent and a
-        timer) must send in the order they took them (``OrderedLanes``), so
-        that a key's older value never lands after its newer one.
+        The caller sends them (see AccountStage, which sends them before the
+        outputs of the same step). Callers whose sends can overlap (an agent
+        and a timer) must send in the order they took them (``RecordSender``
+        serialises its calls), so that a key's older value never lands after
+        its newer one.
         """
         changes = self._unsent_changes()
         self.__dict__["_keypulse_unsent"] = {}
         topic = self.changelog_topic
+        name = topic.get_topic_name()
         partitions = self.partitions or self.app.conf.topic_partitions
         by = self.__dict__.get("_keypulse_partition_key") or (lambda key: key)
-        sends: dict[Any, tuple[int, Send]] = {}
+        records: dict[Any, OutRecord] = {}
         for key, value in changes.items():
-            partition = partition_for(by(key), partitions)
-            sends[key] = (
-                partition,
-                partial(
-                    topic.send,
-                    key=key,
-                    value=value,
-                    partition=partition,
-                    key_serializer=self.key_serializer,
-                    value_serializer="raw" if value is None else self.value_serializer,
-                ),
+            raw_key, _ = topic.prepare_key(key, self.key_serializer)
+            raw_value = (
+                None if value is None else topic.prepare_value(value, self.value_serializer)[0]
             )
-        return sends
+            records[key] = OutRecord(name, raw_key, raw_value, partition_for(by(key), partitions))
+        return records
 
-    async def send_changelog_batch(self) -> int:
-        """Send every change since the last call (one record per key); return how many.
-
-        For a table with a single sender; see :meth:`take_changelog_sends`.
-        """
-        return await send_in_lanes(self.take_changelog_sends().values())
+    async def send_changelog_batch(self, sender: RecordSender) -> int:
+        """Send every change since the last call (one record per key); return how many."""
+        records = list(self.take_changelog_records().values())
+        await sender.send(records)
+        return len(records)
 
 
 def tables_settling(app: faust.App) -> bool:

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from functools import partial
 from typing import Any, cast
 
 import faust
 from faust.types import EventT
 
 from consumers.agents.batched_table import batched_table, tables_settling
-from consumers.agents.lanes import send_in_lanes
 from consumers.agents.outputs import Outputs
+from consumers.agents.produce import RecordSender
 from consumers.pipeline.kam_queue import KamQueueBook, kam_of_line
 from consumers.pipeline.partitioning import partition_for
 from schemas.internal import QueueLine
@@ -37,6 +36,8 @@ PUBLISH_SECONDS = 1.0
 def register_kam_stage(app: faust.App, settings: Settings) -> None:
     """Attach the KAM queue agent and its publishing timer to ``app``."""
     outputs = Outputs(app, settings)
+    # The agent sends changelog records, the timer queues: one serialised sender.
+    sender = RecordSender.of_app(app, last_alone=settings.tansu_workarounds)
     topic_name = settings.topics.name(InternalTopic.QUEUE_LINES)
     partitions = settings.topic_partitions
     source = app.topic(topic_name, key_type=bytes, value_type=bytes, value_serializer="raw")
@@ -63,7 +64,7 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
             except ValueError as exc:  # our own topic: a bug, not bad upstream input
                 log.error("skipping unreadable queue line at %s: %s", event.message.tp, exc)
         book.apply(lines)
-        await table.send_changelog_batch()
+        await table.send_changelog_batch(sender)
 
     @app.agent(source, name="kam-queues")
     async def kam_queues(stream: faust.StreamT[Any]) -> None:
@@ -79,7 +80,4 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
             return
         refresh()
         queues = book.take_dirty()
-        await send_in_lanes(
-            (partition_for(q.kam_id, partitions), partial(outputs.send_kam_queue, q))
-            for q in queues
-        )
+        await sender.send(outputs.kam_queue_record(q) for q in queues)

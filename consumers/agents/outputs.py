@@ -8,6 +8,7 @@ import logging
 import faust
 from faust.types import TP
 
+from consumers.agents.produce import OutRecord
 from schemas import DeadLetter, TopicName
 from schemas.internal import AccountProfile, HealthHistory, KamQueue, QueueLine
 from schemas.outputs import AlertRecord, HealthSnapshot
@@ -22,42 +23,47 @@ def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
 
 
 class Outputs:
-    """Typed senders for every topic the worker produces to (values are JSON)."""
+    """The records the worker publishes (values are JSON), and its dead letters.
+
+    Health, health history, alerts, profiles, queue lines and KAM queues are built as
+    :class:`OutRecord` for a :class:`~consumers.agents.produce.RecordSender`
+    flush; dead letters and forwards are rare and sent at once through Faust.
+    """
 
     def __init__(self, app: faust.App, settings: Settings) -> None:
         topics = settings.topics
         self._app = app
-        self.health = _raw_topic(app, topics.name(TopicName.ACCOUNT_HEALTH))
-        self.alerts = _raw_topic(app, topics.name(TopicName.ALERTS))
+        self.health = topics.name(TopicName.ACCOUNT_HEALTH)
+        self.alerts = topics.name(TopicName.ALERTS)
+        self.profiles = topics.name(InternalTopic.ACCOUNT_PROFILES)
+        self.queue_lines = topics.name(InternalTopic.QUEUE_LINES)
+        self.kam_queues = topics.name(InternalTopic.KAM_QUEUES)
+        self.history = topics.name(InternalTopic.HEALTH_HISTORY)
         self.deadletter = _raw_topic(app, topics.name(TopicName.DEADLETTER))
-        self.profiles = _raw_topic(app, topics.name(InternalTopic.ACCOUNT_PROFILES))
-        self.queue_lines = _raw_topic(app, topics.name(InternalTopic.QUEUE_LINES))
-        self.kam_queues = _raw_topic(app, topics.name(InternalTopic.KAM_QUEUES))
-        self.history = _raw_topic(app, topics.name(InternalTopic.HEALTH_HISTORY))
 
-    async def send_health(self, snapshot: HealthSnapshot) -> None:
-        """Publish a changed health snapshot."""
-        await self.health.send(key=_key(snapshot.account_id), value=_json(snapshot))
+    def health_record(self, snapshot: HealthSnapshot) -> OutRecord:
+        """A changed health snapshot, keyed by account."""
+        return OutRecord(self.health, _key(snapshot.account_id), _json(snapshot))
 
-    async def send_history(self, history: HealthHistory) -> None:
-        """Publish a step's health history points (one record for all of them)."""
-        await self.history.send(key=_key(history.account_id), value=_json(history))
+    def history_record(self, history: HealthHistory) -> OutRecord:
+        """A step's health history points in event time (one record for all), keyed by account."""
+        return OutRecord(self.history, _key(history.account_id), _json(history))
 
-    async def send_alert(self, alert: AlertRecord) -> None:
-        """Publish one alert lifecycle step."""
-        await self.alerts.send(key=_key(alert.account_id), value=_json(alert))
+    def alert_record(self, alert: AlertRecord) -> OutRecord:
+        """One alert lifecycle step, keyed by account."""
+        return OutRecord(self.alerts, _key(alert.account_id), _json(alert))
 
-    async def send_profile(self, profile: AccountProfile) -> None:
-        """Publish a changed account profile for the read models."""
-        await self.profiles.send(key=_key(profile.account_id), value=_json(profile))
+    def profile_record(self, profile: AccountProfile) -> OutRecord:
+        """A changed account profile for the read models, keyed by account."""
+        return OutRecord(self.profiles, _key(profile.account_id), _json(profile))
 
-    async def send_queue_line(self, line: QueueLine) -> None:
-        """Send an account's queue line to its KAM's partition (the repartition by kam_id)."""
-        await self.queue_lines.send(key=_key(line.kam_id), value=_json(line))
+    def queue_line_record(self, line: QueueLine) -> OutRecord:
+        """An account's queue line, keyed by kam_id: the repartition to the KAM stage."""
+        return OutRecord(self.queue_lines, _key(line.kam_id), _json(line))
 
-    async def send_kam_queue(self, queue: KamQueue) -> None:
-        """Publish a KAM's changed queue."""
-        await self.kam_queues.send(key=_key(queue.kam_id), value=_json(queue))
+    def kam_queue_record(self, queue: KamQueue) -> OutRecord:
+        """A KAM's changed queue, keyed by kam_id."""
+        return OutRecord(self.kam_queues, _key(queue.kam_id), _json(queue))
 
     async def dead_letter(
         self, tp: TP, offset: int, key: bytes | None, raw: bytes, why: str
