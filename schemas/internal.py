@@ -110,12 +110,12 @@ class KamQueue(Record):
 
 
 class HealthHistory(Record):
-    """An account's health at UTC day ends in event time, as one worker step computed them.
+    """An account's health at Mondays 00:00 UTC in event time, as one worker step computed them.
 
     One record per step however many points it holds: on a broker that
     takes one record per batch, a point per record would cost a round trip
     each. Each point is an ``account-health`` snapshot whose ``as_of`` is the
-    day end it describes; the sink upserts them into the health history by
+    instant it describes; the sink upserts them into the health history by
     (account, as_of), so a point computed again replaces the earlier one.
     """
 

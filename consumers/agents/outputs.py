@@ -25,7 +25,7 @@ def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
 class Outputs:
     """The records the worker publishes (values are JSON), and its dead letters.
 
-    Health, alerts, profiles, queue lines and KAM queues are built as
+    Health, health history, alerts, profiles, queue lines and KAM queues are built as
     :class:`OutRecord` for a :class:`~consumers.agents.produce.RecordSender`
     flush; dead letters and forwards are rare and sent at once through Faust.
     """
@@ -38,15 +38,15 @@ class Outputs:
         self.profiles = topics.name(InternalTopic.ACCOUNT_PROFILES)
         self.queue_lines = topics.name(InternalTopic.QUEUE_LINES)
         self.kam_queues = topics.name(InternalTopic.KAM_QUEUES)
-        self.deadletter = _raw_topic(app, topics.name(TopicName.DEADLETTER))
         self.history = topics.name(InternalTopic.HEALTH_HISTORY)
+        self.deadletter = _raw_topic(app, topics.name(TopicName.DEADLETTER))
 
     def health_record(self, snapshot: HealthSnapshot) -> OutRecord:
         """A changed health snapshot, keyed by account."""
         return OutRecord(self.health, _key(snapshot.account_id), _json(snapshot))
 
     def history_record(self, history: HealthHistory) -> OutRecord:
-        """A step's health history points (one record for all of them), keyed by account."""
+        """A step's health history points in event time (one record for all), keyed by account."""
         return OutRecord(self.history, _key(history.account_id), _json(history))
 
     def alert_record(self, alert: AlertRecord) -> OutRecord:

@@ -1,27 +1,28 @@
-"""Health history in event time: the account's health at each UTC day end its events reach.
+"""Health history in event time: the account's health every Monday 00:00 UTC its events reach.
 
-A history point is the evaluation at a day end ``T`` (00:00 UTC) of the
+A history point is the evaluation at a Monday midnight ``T`` (UTC) of the
 state of the events that occurred by ``T``. That is a function of the set
 of events, so a point computed twice is the same point, and a point
 computed again after a late event replaces the earlier one (the read models
-key history by (account, as_of)).
+key history by (account, as_of)). The instants are fixed, whatever the
+batching, so that a late event can re-evaluate exactly the points that
+exist. Between them the history holds every current health the worker
+published (docs/scoring.md, "Health history").
 
 Points are made while a batch of events is applied (:func:`apply_with_history`):
-the batch is applied in ``occurred_at`` order, and at each day end inside it
-the state so far is evaluated. Which day ends a batch evaluates:
+the batch is applied in ``occurred_at`` order, and at each instant inside it
+the state so far is evaluated. Which instants a batch evaluates:
 
-* in order (every event newer than the state's ``latest_at``): the day ends
-  after the old ``latest_at`` up to the newest event; of those more than
-  :data:`DAILY_DAYS` before the newest event (an import of old history) only
-  the Mondays. Each day end is evaluated at most once over a whole in-order
-  history, never again per batch, and a live event within the same day adds
-  none; a live stream gives a point every day;
-* with a late event (older than ``latest_at``): also the day ends from that
-  event on, every day, at most :data:`REVISED_DAYS` back. Those are
-  evaluated from the old state plus the batch's events up to each day end;
-  the old state may hold facts newer than the day end that :mod:`as_of`
-  ignores, but not the older touchpoints a newer one of the same kind
-  displaced, nor an older role (docs/scoring.md, "Health history").
+* in order (every event newer than the state's ``latest_at``): those after
+  the old ``latest_at`` up to the newest event. Each is evaluated once over
+  a whole in-order history, never again per batch, and a live event adds
+  none except the first one after a Monday midnight;
+* with a late event (older than ``latest_at``): also those from that event
+  on, at most :data:`REVISED_DAYS` back. They are evaluated from the old
+  state plus the batch's events up to each instant; the old state may hold
+  facts newer than the instant, which :mod:`as_of` ignores, but not the
+  older touchpoints a newer one of the same kind displaced, nor an older
+  role (docs/scoring.md, "Known approximations").
 
 A step without events (a timer) makes no points: the current health is
 evaluated at the clock time, the history describes the events' own time.
@@ -41,21 +42,16 @@ from consumers.domain.state import AccountState
 from schemas.events import BaseEvent
 from schemas.outputs import HealthSnapshot
 
-#: How far back from ``latest_at`` a late event re-evaluates history points.
-#: Bounds the cost of a late batch; older points keep their value. An import
-#: published at once reaches the worker through five topics at uneven speed,
-#: more than 14 days of event time apart (docs/scoring.md, "Health history").
-REVISED_DAYS = 45
+#: How far back from ``latest_at`` a late event re-evaluates history points
+#: (at most 53 of them per batch); older points keep their value. An import
+#: published at once reaches the worker through five topics at uneven speed:
+#: in the demo events arrived up to some four months of event time behind
+#: newer ones (docs/scoring.md, "Health history").
+REVISED_DAYS = 365
 _REVISED = timedelta(days=REVISED_DAYS)
-#: Day ends within this many days of a batch's newest event are all points; an
-#: in-order batch (a backfill) keeps only Mondays of what is older: a 180-day
-#: import makes some 27 points per account, not 180. A live stream whose
-#: account has an event at least every two days still gets every day. Kept
-#: short because each point is an evaluation: 7 days cost the deep-mix
-#: benchmark a fifth more than 2 (README, "Health history's cost").
-DAILY_DAYS = 2
-_DAILY = timedelta(days=DAILY_DAYS)
 _TICK = timedelta(microseconds=1)
+#: The weekday of the instants: Monday (the end of each ISO week).
+_MONDAY = 0
 
 
 @dataclass(frozen=True)
@@ -72,24 +68,20 @@ def day_end_on_or_after(at: datetime) -> datetime:
     return EPOCH + (days if not rest else days + 1) * DAY
 
 
-def is_day_end(at: datetime) -> bool:
-    """True for a UTC midnight: the instants history points are made at."""
-    return day_end_on_or_after(at) == at
+def is_history_instant(at: datetime) -> bool:
+    """True for a Monday 00:00 UTC: the instants history points are made at."""
+    return at.weekday() == _MONDAY and day_end_on_or_after(at) == at
 
 
-def day_ends(first: datetime, last: datetime) -> list[datetime]:
-    """Every UTC midnight ``T`` with ``first <= T <= last``, oldest first."""
-    found: list[datetime] = []
+def history_instants_between(first: datetime, last: datetime) -> list[datetime]:
+    """Every Monday 00:00 UTC ``T`` with ``first <= T <= last``, oldest first."""
     at = day_end_on_or_after(first)
+    at += ((_MONDAY - at.weekday()) % 7) * DAY
+    found: list[datetime] = []
     while at <= last:
         found.append(at)
-        at += DAY
+        at += 7 * DAY
     return found
-
-
-def weekly(at: datetime) -> bool:
-    """True for the day ends that older history keeps: Mondays 00:00 UTC."""
-    return at.weekday() == 0
 
 
 def history_instants(
@@ -99,23 +91,21 @@ def history_instants(
     late: datetime | None = None,
     before: datetime | None = None,
 ) -> list[datetime]:
-    """The day ends a batch evaluates (module docs), oldest first.
+    """The instants a batch evaluates (module docs), oldest first.
 
     ``latest_at`` is the state's before the batch; ``oldest`` and ``newest``
     are the batch's oldest and newest ``occurred_at``; ``late`` is its oldest
     event that is not newer than ``latest_at`` and changes the state.
-    ``before`` (the step's clock time) excludes day ends at or after it: the
+    ``before`` (the step's clock time) excludes instants at or after it: the
     step's own evaluation describes that time.
     """
     if latest_at is None:
-        fresh_from, last, revised = oldest, newest, []
+        first, last = oldest, newest
     else:
-        fresh_from, last = latest_at + _TICK, max(newest, latest_at)
-        # Revised day by day, however old: a point made daily stays right.
-        revised = [] if late is None else day_ends(max(late, latest_at - _REVISED), latest_at)
-    daily_from = last - _DAILY
-    fresh = [t for t in day_ends(fresh_from, last) if t >= daily_from or weekly(t)]
-    return [t for t in (*revised, *fresh) if before is None or t < before]
+        first, last = latest_at + _TICK, max(newest, latest_at)
+        if late is not None:
+            first = max(late, latest_at - _REVISED)
+    return [t for t in history_instants_between(first, last) if before is None or t < before]
 
 
 def apply_with_history(

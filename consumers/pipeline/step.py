@@ -45,7 +45,7 @@ class StepOutput:
 
     @property
     def history(self) -> tuple[HealthSnapshot, ...]:
-        """Health at the day ends the step's events reach, in event time, oldest first."""
+        """Health at the Mondays 00:00 UTC the step's events reach, in event time, oldest first."""
         return self.stored.outbox.history
 
     @property
@@ -95,7 +95,7 @@ def step(
 ) -> StepOutput:
     """Apply ``events`` to the account, evaluate it at ``now`` and diff with what was published.
 
-    The events' day ends before ``now`` are evaluated too, each from the
+    The Mondays 00:00 UTC the events reach before ``now`` are evaluated too, each from the
     state of the events up to it: the history points (consumers/domain/history.py).
     """
     previous = stored or StoredAccount(state=empty_state(account_id))

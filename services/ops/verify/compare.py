@@ -13,9 +13,9 @@ for, which the rows themselves say:
   touchpoints in the team window): as of the same ``as_of``;
 * health (score, band, the four components, drivers): the engine's evaluation
   at the ``account_health`` row's ``as_of``;
-* health history points (the ``health_history`` rows at a UTC midnight):
+* health history points (the ``health_history`` rows at a Monday 00:00 UTC):
   score, band, components and drivers against the replay's point at that
-  day end, the evaluation of the events up to it (:func:`history_differences`;
+  instant, the evaluation of the events up to it (:func:`history_differences`;
   the other history rows are the snapshots published at processing time,
   which describe what the worker knew then, not a function of the events);
 * open alerts, by (kind, subject), and their severity: the alerts the engine
@@ -95,7 +95,7 @@ class ReadModelRows:
     """The rows of every account the read models know, by account_id."""
 
     accounts: Mapping[str, AccountRows] = field(default_factory=dict)
-    #: Each account's health history points in event time (rows at a UTC midnight).
+    #: Each account's health history points in event time (rows at a Monday 00:00 UTC).
     history: Mapping[str, Sequence[Row]] = field(default_factory=dict)
 
     @classmethod

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from consumers.domain.history import is_day_end
+from consumers.domain.history import is_history_instant
 from services.errors import DatabaseUnavailable, ReadModelError, SchemaVersionError
 from services.ops.verify.compare import ReadModelRows
 from services.read_models import create_engine_for
@@ -71,7 +71,7 @@ def open_read_models(settings: Settings) -> Engine:
 
 def read_rows(engine: Engine) -> ReadModelRows:
     """Accounts, stakeholders, account teams, health, open alerts, each account's newest
-    alert change, and the health history's points in event time (its rows at a UTC midnight)."""
+    alert change, and the health history's points in event time (its rows at a Monday 00:00 UTC)."""
     try:
         with _read_only(engine) as conn:
             accounts = _rows(conn, sa.select(t.accounts))
@@ -79,7 +79,9 @@ def read_rows(engine: Engine) -> ReadModelRows:
             team = _rows(conn, sa.select(t.account_team))
             health = _rows(conn, sa.select(t.account_health))
             history = [
-                r for r in _rows(conn, sa.select(t.health_history)) if is_day_end(r["as_of"])
+                r
+                for r in _rows(conn, sa.select(t.health_history))
+                if is_history_instant(r["as_of"])
             ]
             open_alerts = _rows(conn, sa.select(t.alerts).where(t.alerts.c.status == "open"))
             changed = conn.execute(

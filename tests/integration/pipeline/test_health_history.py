@@ -2,8 +2,8 @@
 
 150 days of a portfolio's history, published at once as a CRM import would
 be, with the wall clock (production's): the current health is as of now,
-and ``/health/history`` spans the import's days, each point the health the
-account had at that day's end. ``keypulse verify`` finds nothing different.
+and ``/health/history`` spans the import's days, a point every Monday
+00:00 UTC with the health the account had then. ``keypulse verify`` finds nothing different.
 An account with events but no master data is listed for admin as
 unassigned, and the worker's log says so once.
 """
@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from consumers.domain.evaluate import to_snapshot
+from consumers.domain.history import history_instants_between
 from consumers.domain.replay import replay_history
 from schemas import validate_event
 from services.api.app import create_api
@@ -93,9 +94,9 @@ def test_a_backfilled_history_spans_its_days_and_the_current_health_is_now(
     started = datetime.now(UTC)
     stack.publish([*HISTORY, *orphan_events()])
 
-    # The last point is the midnight before the account's last event (its final
-    # midnights are kept day by day); the current health is the evaluation at now.
-    last_point = LAST_EVENT.replace(hour=0, minute=0, second=0, microsecond=0)
+    # The last point is the last Monday midnight before the account's last event;
+    # the current health is the evaluation at now.
+    last_point = history_instants_between(START, LAST_EVENT)[-1]
 
     def complete() -> list[dict[str, Any]] | None:
         for name, proc in stack.procs.items():
@@ -111,7 +112,7 @@ def test_a_backfilled_history_spans_its_days_and_the_current_health_is_now(
     # The chart spans the backfill's 150 days, not the minute the worker took.
     assert at(points[-1]) - at(points[0]) > timedelta(days=100)
     assert at(points[0]) - START < timedelta(days=8)
-    assert all(at(r) == at(r).replace(hour=0, minute=0, second=0, microsecond=0) for r in points)
+    assert [at(r) for r in points] == history_instants_between(START, LAST_EVENT)  # every Monday
     assert at(current) >= started  # as of now, after every event
     assert at(rows[-1]) == at(current)
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consumers.domain.evaluate import evaluate, to_snapshot
-from consumers.domain.history import day_ends, weekly
+from consumers.domain.history import history_instants_between
 from consumers.domain.replay import event_clock, fold_accounts, replay, replay_history
 from consumers.pipeline.account_processor import AccountProcessor
 from consumers.pipeline.clock import EventClock
@@ -21,6 +21,7 @@ from consumers.pipeline.kam_queue import KamQueueBook
 from consumers.pipeline.step import StepOutput
 from schemas import validate_event
 from schemas.events import BaseEvent
+from schemas.topics import TOPIC_FOR_TYPE
 from tests.support.histories import portfolio_history
 
 HISTORY: list[BaseEvent] = [validate_event(e) for e in portfolio_history()]
@@ -215,7 +216,7 @@ def assert_history_matches_replay(points: dict[tuple[str, datetime], Any]) -> No
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32), max_batch=st.integers(1, 80))
-def test_an_in_order_stream_gives_each_day_end_at_most_once_as_the_replay_does(
+def test_an_in_order_stream_gives_each_monday_once_as_the_replay_does(
     seed: int, max_batch: int
 ) -> None:
     rng = random.Random(seed)
@@ -230,19 +231,31 @@ def test_an_in_order_stream_gives_each_day_end_at_most_once_as_the_replay_does(
     for account_id, state in fold_accounts(HISTORY).items():
         assert state.first_seen is not None
         assert state.latest_at is not None
-        days = {at for a, at in points if a == account_id}
-        span = day_ends(state.first_seen, state.latest_at)
-        # Every Monday of the account's history at least, and the last midnight.
-        assert {t for t in span if weekly(t) or t == span[-1]} <= days
-        assert days <= set(span)
+        days = sorted(at for a, at in points if a == account_id)
+        assert days == history_instants_between(state.first_seen, state.latest_at)
     assert_history_matches_replay(points)
 
 
-def test_topics_lagging_each_other_by_days_still_end_with_the_replays_history() -> None:
-    """Five topics consumed at uneven speed: events arrive up to 10 days late."""
-    rng = random.Random(5)
-    lag = {e.event_id: timedelta(days=10 * rng.random()) for e in HISTORY}
-    delivered = sorted(HISTORY, key=lambda e: e.occurred_at + lag[e.event_id])
+def topic_of(event: BaseEvent) -> str:
+    """The input topic that carries ``event``."""
+    return TOPIC_FOR_TYPE[event.model_dump()["type"]].value
+
+
+def test_topics_lagging_each_other_by_weeks_still_end_with_the_replays_history() -> None:
+    """Five topics consumed at uneven speed: tickets and reorgs 60 days of event time behind.
+
+    Each topic keeps its own order (one partition per account), as a slow
+    topic catching up does. (With master data or orders far ahead of the
+    other topics a revised point can differ: docs/scoring.md, "Known
+    approximations".)
+    """
+    behind = {
+        "tickets": timedelta(days=60),
+        "reorgs": timedelta(days=60),
+        "contacts": timedelta(days=14),
+    }
+    zero = timedelta(0)
+    delivered = sorted(HISTORY, key=lambda e: e.occurred_at + behind.get(topic_of(e), zero))
     _, outputs = run([delivered[i : i + 30] for i in range(0, len(delivered), 30)])
     assert_history_matches_replay(history_points(outputs))
 

@@ -143,7 +143,7 @@ def test_the_outbox_survives_the_changelog_and_old_records_still_read() -> None:
     raw = stored_to_dict(out.stored)
     assert raw["v"] == STORED_FORMAT
     assert stored_from_dict(raw) == out.stored
-    # 150 days of history in one step: its Mondays and its last midnights.
+    # 150 days of history in one step: its Mondays.
     assert out.history[-1].as_of - out.history[0].as_of > timedelta(days=100)
 
     without_history = raw | {"outbox": {k: v for k, v in raw["outbox"].items() if k != "history"}}

@@ -10,9 +10,10 @@ import pytest
 
 from consumers.domain.alerts import open_alerts_for
 from consumers.domain.evaluate import evaluate, to_snapshot
+from consumers.domain.history import history_instants_between
 from consumers.domain.policy import DEFAULT_POLICY
 from consumers.domain.purchases import account_share_of_wallet, purchases
-from consumers.domain.replay import event_clock, fold_accounts
+from consumers.domain.replay import event_clock, fold_accounts, replay_history
 from consumers.domain.state import AccountState
 from consumers.domain.team import account_team
 from consumers.domain.warmth import stakeholder_views
@@ -25,6 +26,7 @@ from services.ops.verify.compare import (
     ReadModelRows,
     alerts_time,
     compare,
+    history_differences,
 )
 from tests.support.histories import portfolio_history
 
@@ -289,4 +291,38 @@ def test_changed_purchase_figures_and_parent_are_named(tables: dict[str, dict[st
     assert diffs(tables) == [
         Difference("acct-04", "parent_account_id", "acct-01", None),
         Difference("acct-04", "revenue_12m", want + 1, want),
+    ]
+
+
+def test_history_points_are_compared_with_the_events_up_to_their_instant() -> None:
+    account_id = "acct-02"
+    state = STATES[account_id]
+    assert state.first_seen is not None
+    assert state.latest_at is not None
+    instants = history_instants_between(state.first_seen, state.latest_at)
+    points = replay_history(EVENTS, {account_id: instants})[account_id]
+
+    def row(at: datetime) -> dict[str, Any]:
+        snap = to_snapshot(points[at])
+        return {
+            "account_id": account_id,
+            "as_of": at,
+            "score": snap.score,
+            "band": snap.band,
+            **snap.components.model_dump(),
+            "drivers": [d.model_dump() for d in snap.drivers],
+        }
+
+    rows = [row(at) for at in instants]
+    assert history_differences(account_id, points, rows) == []
+    changed = rows[1]["score"] + 5
+    rows[1] = rows[1] | {"score": changed}
+    name = f"history[{instants[1].isoformat()}]"
+    assert history_differences(account_id, points, rows) == [
+        Difference(account_id, f"{name}.score", changed, points[instants[1]].score)
+    ]
+    before = instants[0] - timedelta(days=400)
+    extra = rows[0] | {"as_of": before}
+    assert history_differences(account_id, points, [extra]) == [
+        Difference(account_id, f"history[{before.isoformat()}]", PRESENT, None)
     ]
