@@ -256,7 +256,10 @@ def _add_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "account with the SQL read models at KEYPULSE_DATABASE_URL (SELECTs only): master "
         "data, stakeholders, health score, band, components and drivers, open alerts. Each "
         "part is evaluated at the time the read models say it was computed for. Prints a "
-        "summary and one line per difference. Exit status: 0 nothing differs, 1 something "
+        "summary and one line per difference. Health history points in event time are "
+        "compared and listed apart; they count for the exit status only with "
+        "--strict-history (a point re-evaluated after a late event is approximate). "
+        "Exit status: 0 nothing differs, 1 something "
         "does, 2 verify cannot run (broker or database unreachable, no read-model schema, "
         "a missing input topic). "
         "Reads every input topic from its start: the cost grows with the topics.",
@@ -266,7 +269,13 @@ def _add_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "--json",
         action="store_true",
         help="print one JSON object: accounts_checked, accounts_differing, events_read, "
-        "invalid_skipped, differences [{account_id, field, read_model, replay}]",
+        "invalid_skipped, differences [{account_id, field, read_model, replay}], "
+        "history_points_checked, history_differences (the same shape)",
+    )
+    verify.add_argument(
+        "--strict-history",
+        action="store_true",
+        help="exit 1 also when a health history point differs from the replay",
     )
     verify.add_argument(
         "--timeout",

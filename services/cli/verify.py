@@ -13,5 +13,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from services.ops.verify.command import run_verify
 
     return run_verify(
-        settings, as_json=args.json, timeout=args.timeout, out=sys.stdout, err=sys.stderr
+        settings,
+        as_json=args.json,
+        timeout=args.timeout,
+        out=sys.stdout,
+        err=sys.stderr,
+        strict_history=args.strict_history,
     )
