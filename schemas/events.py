@@ -37,6 +37,10 @@ class AccountUpserted(BaseEvent):
     parent_account_id: Identifier | None = None
     annual_revenue_target: Annotated[StrictNumber, Field(ge=0)] | None = None
     currency: Currency | None = None
+    annual_potential: Annotated[StrictNumber, Field(ge=0)] | None = Field(
+        default=None,
+        description="What the account could buy from us in a year, in its currency.",
+    )
 
 
 class StakeholderUpserted(BaseEvent):

@@ -38,8 +38,22 @@ class TeamMemberRecord(Record):
     touchpoints_90d: int = Field(ge=0)
 
 
+class PurchaseRecord(Record):
+    """Trailing-12-month revenue and margin of one product line in one business unit."""
+
+    product_line: str
+    business_unit: str
+    revenue_12m: float
+    margin_12m: float
+
+
 class AccountProfile(Record):
-    """Account master data and stakeholders, published when either changes."""
+    """Account master data, stakeholders and purchases, published when any of them changes.
+
+    The purchase figures are as of ``as_of`` (orders of the 12 months before
+    it); the worker re-evaluates the account when an order leaves that
+    window, so a new profile follows.
+    """
 
     account_id: Identifier
     name: str | None = None
@@ -51,6 +65,11 @@ class AccountProfile(Record):
     stakeholders: list[StakeholderRecord] = Field(default_factory=list)
     # Absent in profiles written before the account team was published: no team.
     team: list[TeamMemberRecord] = Field(default_factory=list)
+    annual_potential: float | None = None
+    revenue_12m: float = 0.0
+    margin_12m: float = 0.0
+    share_of_wallet: float | None = None
+    bought: list[PurchaseRecord] = Field(default_factory=list)
     as_of: Timestamp
 
 

@@ -129,6 +129,9 @@ def _account_upserted(state: AccountState, event: AccountUpserted, at: datetime)
             None if event.annual_revenue_target is None else float(event.annual_revenue_target)
         ),
         currency=event.currency,
+        annual_potential=(
+            None if event.annual_potential is None else float(event.annual_potential)
+        ),
     )
     return replace(
         state,
@@ -239,7 +242,13 @@ def _unit_restructured(state: AccountState, event: UnitRestructured, at: datetim
 
 
 def _order_placed(state: AccountState, event: OrderPlaced, at: datetime) -> AccountState:
-    facts = OrderFacts(float(event.amount), event.currency)
+    facts = OrderFacts(
+        float(event.amount),
+        event.currency,
+        margin=None if event.margin is None else float(event.margin),
+        product_line=event.product_line,
+        business_unit=event.business_unit,
+    )
     placed = Reg(facts, at, event.event_id)
     return _order(state, event.order_id, lambda o: replace(o, placed=newer(o.placed, placed)))
 

@@ -170,6 +170,9 @@ class PriorityPolicy:
         default_factory=lambda: {"critical": 2.0, "warning": 1.0, "info": 0.25}
     )
     falling_points_full: float = 30.0
+    # Untapped potential (annual_potential − revenue_12m, per revenue_reference,
+    # at most 1) raises value by up to this share; no potential, no change.
+    untapped_weight: float = 0.5
 
 
 @dataclass(frozen=True)

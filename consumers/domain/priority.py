@@ -3,7 +3,9 @@
 priority = value × risk × urgency × 10
 
 * value   = tier value (strategic 3, key 2, standard 1) ×
-            (1 + annual revenue target / revenue reference, at most 2×)
+            (1 + annual revenue target / revenue reference, at most 2×) ×
+            (1 + 0.5 × untapped potential / revenue reference, at most 1.5×),
+            untapped potential = annual_potential − revenue_12m (0 without a potential)
 * risk    = 0.1 + (100 − score) / 100 + up to 0.5 for a falling score
             (points lost against the health-drop baseline, full at 30)
 * urgency = 1 + the sum over open alerts of their severity weight
@@ -24,7 +26,8 @@ from consumers.domain.alerts import AlertState
 from consumers.domain.as_of import present
 from consumers.domain.days import whole_days
 from consumers.domain.evaluate import Evaluation
-from consumers.domain.policy import DEFAULT_POLICY, Policy
+from consumers.domain.policy import DEFAULT_POLICY, Policy, PriorityPolicy
+from consumers.domain.purchases import purchases
 from consumers.domain.sentences import n_days
 from consumers.domain.state import AccountState
 from consumers.domain.team import colleague_who_knows, knows_best, recent_voices
@@ -58,7 +61,7 @@ def account_priority(
     tier_value = p.tier_value.get(state.tier or "standard", 1.0)
     target = state.info.value.annual_revenue_target if state.info is not None else None
     revenue = min(1.0, (target or 0.0) / p.revenue_reference) if p.revenue_reference > 0 else 0.0
-    value = tier_value * (1 + revenue)
+    value = tier_value * (1 + revenue) * (1 + p.untapped_weight * untapped_share(state, health, p))
     falling = 0.0
     if health.baseline_score is not None and p.falling_points_full > 0:
         falling = max(0.0, health.baseline_score - health.score) / p.falling_points_full
@@ -67,6 +70,15 @@ def account_priority(
         p.severity_urgency.get(a.severity, 0.0) for a in alerts if a.status == "open"
     )
     return round(value * risk * urgency * 10, 1)
+
+
+def untapped_share(state: AccountState, health: Evaluation, p: PriorityPolicy) -> float:
+    """Untapped potential per revenue reference, 0 to 1; 0 without an annual_potential."""
+    potential = state.info.value.annual_potential if state.info is not None else None
+    if not potential or p.revenue_reference <= 0:
+        return 0.0
+    untapped = potential - purchases(state, health.as_of).revenue_12m
+    return min(1.0, max(0.0, untapped) / p.revenue_reference)
 
 
 def handover(state: AccountState) -> tuple[str, datetime] | None:

@@ -14,8 +14,11 @@ from datetime import datetime
 from consumers.domain.alerts import AlertState, open_alerts_for, to_record
 from consumers.domain.apply import apply
 from consumers.domain.evaluate import Evaluation, evaluate, to_snapshot
+from consumers.domain.groups import Forest, Group, Member, build_forest, groups
 from consumers.domain.policy import DEFAULT_POLICY, Policy
+from consumers.domain.purchases import Purchases, account_share_of_wallet, purchases
 from consumers.domain.state import AccountState, empty_state
+from consumers.domain.whitespace import Gap, gaps
 from schemas.events import BaseEvent
 from schemas.outputs import AlertRecord, HealthSnapshot
 
@@ -35,6 +38,31 @@ class ReplayedAccount:
     def alert_records(self) -> list[AlertRecord]:
         """The open alerts as ``alerts`` topic records."""
         return [to_record(a) for a in self.open_alerts]
+
+    def purchases(self) -> Purchases:
+        """What the account bought in the 12 months up to the replay's time."""
+        return purchases(self.state, self.health.as_of)
+
+    def share_of_wallet(self) -> float | None:
+        """revenue_12m / annual_potential at the replay's time (None without a potential)."""
+        return account_share_of_wallet(self.state, self.health.as_of)
+
+    def member(self) -> Member:
+        """The account as the group roll-up and the whitespace see it."""
+        info = self.state.info.value if self.state.info is not None else None
+        bought = self.purchases()
+        return Member(
+            account_id=self.state.account_id,
+            name=self.state.name,
+            kam_id=self.state.kam_id,
+            parent_account_id=info.parent_account_id if info else None,
+            score=self.health.score,
+            band=self.health.band,
+            revenue_12m=bought.revenue_12m,
+            open_alerts=len(self.open_alerts),
+            currency=info.currency if info else None,
+            product_lines=bought.by_product_line(),
+        )
 
 
 def fold_accounts(events: Iterable[BaseEvent]) -> dict[str, AccountState]:
@@ -64,3 +92,34 @@ def replay(
 def event_clock(events: Iterable[BaseEvent]) -> datetime | None:
     """The ``event`` clock mode's now: the newest occurred_at among ``events``."""
     return max((e.occurred_at for e in events), default=None)
+
+
+@dataclass(frozen=True)
+class ReplayedGroups:
+    """The groups of a replay and every grouped account's gaps."""
+
+    forest: Forest
+    groups: dict[str, Group]  # by top-level account_id
+    gaps: dict[str, tuple[Gap, ...]]  # by account_id, every member of a group
+
+
+def replay_groups(
+    accounts: dict[str, ReplayedAccount], policy: Policy = DEFAULT_POLICY
+) -> ReplayedGroups:
+    """Groups, roll-ups and gaps over replayed accounts, as the API computes them.
+
+    Every account takes part, with master data or not, as every evaluated
+    account has a row in the read side's accounts table: a subsidiary whose
+    parent has orders but no master data yet has a known parent (named by its id).
+    """
+    forest = build_forest(a.member() for a in accounts.values())
+    found = groups(forest, policy)
+    return ReplayedGroups(
+        forest=forest,
+        groups=found,
+        gaps={
+            placed.member.account_id: gaps(group, placed.member.account_id)
+            for group in found.values()
+            for placed in group.members
+        },
+    )

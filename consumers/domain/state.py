@@ -65,6 +65,8 @@ ORDER_HORIZON = timedelta(days=RETAIN_ORDERS_DAYS)
 TEAM_HORIZON = timedelta(days=RETAIN_TEAM_TOUCHPOINTS_DAYS)
 #: Who spoke to whom is remembered (as a last contact) for this long.
 TEAM_MEMORY = timedelta(days=RETAIN_TEAM_MEMORY_DAYS)
+#: The trailing window of revenue_12m (consumers/domain/purchases.py re-exports it as WINDOW).
+PURCHASE_WINDOW = timedelta(days=365)
 TICKET_HORIZON = timedelta(days=RETAIN_TICKETS_DAYS)
 REORG_HORIZON = timedelta(days=RETAIN_REORGS_DAYS)
 
@@ -192,6 +194,10 @@ class OrderFacts:
 
     amount: float
     currency: str
+    # What whitespace reads (docs/scoring.md, "Whitespace"); None when the ERP did not say.
+    margin: float | None = None
+    product_line: str | None = None
+    business_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -253,6 +259,7 @@ class AccountFacts:
     parent_account_id: str | None
     annual_revenue_target: float | None
     currency: str | None
+    annual_potential: float | None = None  # what the account could buy in a year
 
 
 @dataclass(frozen=True)
@@ -348,6 +355,7 @@ class AccountState:
                 oid,
                 o.placed.value.amount,
                 o.cancelled.at if o.cancelled is not None else None,
+                o.placed.value,
             )
             for oid, o in self.orders.items()
             if o.placed is not None
@@ -364,8 +372,16 @@ class AccountState:
                 if stamp is not None:
                     # placed or cancelled in the future, and forgotten past the order horizon
                     found += [stamp.at, stamp.at + ORDER_HORIZON + timedelta(microseconds=1)]
+            if order.placed is not None:
+                # ... and leaves the trailing 12 months of purchases.py (revenue_12m)
+                found.append(order.placed.at + PURCHASE_WINDOW)
         found.sort()
         return found
+
+    @cached_property
+    def order_memo(self) -> dict[Any, Any]:
+        """Scratch space for what :mod:`purchases` derives from ``orders`` alone (see there)."""
+        return {}
 
     @cached_property
     def placed_order_times(self) -> tuple[datetime, ...]:
@@ -380,6 +396,7 @@ _INDEX_SOURCES = {
     "ticket_memo": "tickets",
     "placed_orders": "orders",
     "placed_order_times": "orders",
+    "order_memo": "orders",
     "order_thresholds": "orders",
 }
 
@@ -407,6 +424,7 @@ class PlacedOrder(NamedTuple):
     order_id: str
     amount: float
     cancelled_at: datetime | None
+    facts: OrderFacts  # what purchases.py groups by (product line, business unit, margin)
 
 
 def empty_state(account_id: str) -> AccountState:

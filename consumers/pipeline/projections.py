@@ -13,16 +13,25 @@ from consumers.domain.alerts import AlertState
 from consumers.domain.evaluate import Evaluation
 from consumers.domain.policy import Policy
 from consumers.domain.priority import account_priority, next_action
+from consumers.domain.purchases import purchases, share_of_wallet
 from consumers.domain.state import AccountState
 from consumers.domain.team import account_team
 from consumers.domain.warmth import stakeholder_views
-from schemas.internal import AccountProfile, QueueLine, StakeholderRecord, TeamMemberRecord
+from schemas.internal import (
+    AccountProfile,
+    PurchaseRecord,
+    QueueLine,
+    StakeholderRecord,
+    TeamMemberRecord,
+)
 
 
 def account_profile(state: AccountState, health: Evaluation, policy: Policy) -> AccountProfile:
-    """Master data and stakeholders (warmth as of the evaluation) for the read models."""
+    """Master data, stakeholders and purchases (as of the evaluation) for the read models."""
     info = state.info.value if state.info is not None else None
     people = stakeholder_views(tuple(state.stakeholders.values()), health.as_of, policy)
+    bought = purchases(state, health.as_of)
+    potential = info.annual_potential if info else None
     return AccountProfile(
         account_id=state.account_id,
         name=info.name if info else None,
@@ -54,6 +63,19 @@ def account_profile(state: AccountState, health: Evaluation, policy: Policy) -> 
             for m in account_team(
                 state, health.as_of, timedelta(days=policy.alerts.team_window_days)
             ).members
+        ],
+        annual_potential=potential,
+        revenue_12m=bought.revenue_12m,
+        margin_12m=bought.margin_12m,
+        share_of_wallet=share_of_wallet(bought.revenue_12m, potential),
+        bought=[
+            PurchaseRecord(
+                product_line=line.product_line,
+                business_unit=line.business_unit,
+                revenue_12m=line.revenue_12m,
+                margin_12m=line.margin_12m,
+            )
+            for line in bought.lines
         ],
         as_of=health.as_of,
     )

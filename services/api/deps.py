@@ -16,9 +16,11 @@ from fastapi import Depends, Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Connection, Engine
 
+from consumers.domain.policy import Policy
 from services.api.auth import identify, require_role
 from services.api.errors import DatabaseNotReady
 from services.errors import ReadModelError
+from services.policy_file import load_worker_policy
 from services.read_models import create_engine_for, ensure_schema, writer
 from services.settings import Principal, Settings
 
@@ -39,7 +41,15 @@ class ApiState:
         self.principals = settings.api_principals()
         self.clock = clock
         self._engine: Engine | None = None
+        self._policy: Policy | None = None
         self._lock = threading.Lock()
+
+    def policy(self) -> Policy:
+        """The scoring policy the worker uses (bands of group scores); read once."""
+        with self._lock:
+            if self._policy is None:
+                self._policy = load_worker_policy(self.settings.policy_file)
+            return self._policy
 
     def engine(self) -> Engine:
         """The read-model engine; the first call creates or upgrades the schema."""
@@ -77,6 +87,14 @@ def get_settings(state: State) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_policy(state: State) -> Policy:
+    """The scoring policy of ``KEYPULSE_POLICY_FILE`` (or the defaults)."""
+    return state.policy()
+
+
+ScoringPolicy = Annotated[Policy, Depends(get_policy)]
 
 
 def get_now(state: State) -> datetime:

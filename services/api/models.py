@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -119,6 +119,15 @@ class Account(BaseModel):
     as_of: datetime | None = Field(description="When the master data was last updated.")
     health: Health | None
     open_alerts: list[Alert]
+    annual_potential: float | None = Field(
+        default=None, description="What the account could buy from us in a year."
+    )
+    revenue_12m: float = Field(default=0.0, description="Revenue of the trailing 12 months.")
+    margin_12m: float = Field(default=0.0, description="Margin of the trailing 12 months.")
+    share_of_wallet: float | None = Field(
+        default=None,
+        description="revenue_12m / annual_potential (0.1 is 10 %); null without a potential.",
+    )
 
 
 class AccountListEntry(BaseModel):
@@ -246,6 +255,103 @@ class QueueEntry(QueueItem):
 
     account_name: str | None = None
     account_tier: str | None = None
+    kind: Literal["risk", "growth"] = Field(
+        default="risk",
+        description="risk: the account's line from the stream; growth: a product line its "
+        "group buys and it does not, for a healthy account, ranked below every risk line.",
+    )
+
+
+class GroupMember(BaseModel):
+    """One account of a group with its health, 12-month revenue and open alerts."""
+
+    account_id: str
+    name: str
+    kam_id: str | None
+    score: float | None
+    band: str | None
+    revenue_12m: float
+    open_alerts: int
+    depth: int = Field(description="0 for the top-level account, 1 for its subsidiaries, ...")
+    product_lines: dict[str, float] = Field(
+        default_factory=dict,
+        description="Trailing-12-month revenue per product line (the whitespace grid's row).",
+    )
+
+
+class Group(BaseModel):
+    """A top-level account's group: the roll-up and every member (the top first)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "daimler",
+                    "name": "Daimler AG",
+                    "kam_id": "k-anna",
+                    "score": 69.0,
+                    "band": "watch",
+                    "revenue_12m": 1000000.0,
+                    "open_alerts": 3,
+                    "most_at_risk": "fuso",
+                    "error": None,
+                    "members": [
+                        {
+                            "account_id": "daimler",
+                            "name": "Daimler AG",
+                            "kam_id": "k-anna",
+                            "score": 80.0,
+                            "band": "healthy",
+                            "revenue_12m": 600000.0,
+                            "open_alerts": 1,
+                            "depth": 0,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    account_id: str = Field(description="The top-level account.")
+    name: str
+    kam_id: str | None
+    score: float | None = Field(
+        description="Revenue-weighted mean of the members' scores (equal weights without revenue)."
+    )
+    band: str | None
+    revenue_12m: float = Field(description="The members' trailing-12-month revenue together.")
+    open_alerts: int
+    most_at_risk: str | None = Field(description="The member with the lowest score.")
+    error: str | None = Field(
+        default=None, description="Unknown parents and cycles in parent_account_id, if any."
+    )
+    members: list[GroupMember]
+
+
+class BoughtLine(BaseModel):
+    """Trailing-12-month revenue and margin of one product line in one business unit."""
+
+    product_line: str
+    business_unit: str
+    revenue_12m: float
+    margin_12m: float
+
+
+class GapLine(BaseModel):
+    """A product line other members of the group bought in 12 months and this account did not."""
+
+    product_line: str
+    bought_by: list[str]
+    group_revenue_12m: float
+    reason: str
+
+
+class Whitespace(BaseModel):
+    """What the account buys, and what its group buys that it does not."""
+
+    account_id: str
+    bought: list[BoughtLine]
+    gaps: list[GapLine]
 
 
 class Queue(BaseModel):

@@ -19,7 +19,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.errors import DatabaseUnavailable, SchemaVersionError
 from services.read_models.engine import writer
-from services.read_models.schema import account_team, metadata, schema_version
+from services.read_models.schema import (
+    account_purchases,
+    account_team,
+    accounts,
+    metadata,
+    schema_version,
+)
 
 #: Key of the PostgreSQL advisory lock held while the schema is checked or changed.
 _PG_LOCK_KEY = 0x6B70_726D  # "kprm"
@@ -42,12 +48,28 @@ def _create_account_team(conn: Connection) -> None:
     account_team.create(conn)
 
 
+def _add_purchases(conn: Connection) -> None:
+    # Rows written before carry no figures: they read 0 / null until the
+    # worker's next evaluation of the account publishes a profile with them.
+    for column in ("annual_potential", "share_of_wallet"):
+        conn.execute(sa.text(f"ALTER TABLE accounts ADD COLUMN {column} DOUBLE PRECISION"))
+    for column in ("revenue_12m", "margin_12m"):
+        conn.execute(
+            sa.text(f"ALTER TABLE accounts ADD COLUMN {column} DOUBLE PRECISION NOT NULL DEFAULT 0")
+        )
+    # The schema's own Index object: a new one would attach itself to the table.
+    (by_parent,) = (i for i in accounts.indexes if i.name == "ix_accounts_parent_account_id")
+    by_parent.create(conn)
+    account_purchases.create(conn)
+
+
 #: Every step, oldest first. Version 1 creates the tables; a later change to a
 #: table adds a step here (ALTER ...) as well as changing schema.py, which is
 #: what a fresh database is created from.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "read models: accounts, stakeholders, health, alerts, KAM queues", _create_tables),
-    Migration(2, "the account team (issue 15)", _create_account_team),
+    Migration(2, "accounts: potential and 12-month figures; account_purchases", _add_purchases),
+    Migration(3, "the account team (issue 15)", _create_account_team),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -19,6 +19,7 @@ from schemas.vocabulary import AlertKind, AlertStatus
 from services.errors import AlertNotFound
 from services.read_models.schema import (
     account_health,
+    account_purchases,
     accounts,
     alerts,
     kam_queue_items,
@@ -69,6 +70,10 @@ class AccountView:
     as_of: datetime | None
     health: HealthSnapshot | None
     open_alerts: list[AlertView]
+    annual_potential: float | None = None
+    revenue_12m: float = 0.0
+    margin_12m: float = 0.0
+    share_of_wallet: float | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class QueueEntryView:
     health: float
     open_alerts: int
     next_action: str
+    kind: str = "risk"  # "growth": appended by the API (services/api/groups.py)
 
 
 @dataclass(frozen=True)
@@ -272,6 +278,10 @@ def get_account(conn: Connection, account_id: str, now: datetime) -> AccountView
         as_of=master["as_of"] if master else None,
         health=health,
         open_alerts=list_alerts(conn, now=now, status="open", account_id=account_id),
+        annual_potential=master["annual_potential"] if master else None,
+        revenue_12m=master["revenue_12m"] if master else 0.0,
+        margin_12m=master["margin_12m"] if master else 0.0,
+        share_of_wallet=master["share_of_wallet"] if master else None,
     )
 
 
@@ -319,3 +329,17 @@ def snooze_alert(conn: Connection, alert_id: str, until: datetime) -> AlertView:
     """
     conn.execute(alerts.update().where(alerts.c.alert_id == alert_id).values(snoozed_until=until))
     return _require(conn, alert_id)
+
+
+def list_purchases(conn: Connection, account_id: str) -> list[dict[str, object]]:
+    """The account's trailing-12-month purchase lines (as of its latest profile), largest first."""
+    rows = conn.execute(
+        sa.select(account_purchases)
+        .where(account_purchases.c.account_id == account_id)
+        .order_by(
+            account_purchases.c.revenue_12m.desc(),
+            account_purchases.c.product_line,
+            account_purchases.c.business_unit,
+        )
+    ).mappings()
+    return [{k: v for k, v in row.items() if k != "account_id"} for row in rows]

@@ -71,7 +71,25 @@ accounts = sa.Table(
     sa.Column("annual_revenue_target", sa.Double),
     sa.Column("currency", sa.Text),
     sa.Column("as_of", UtcDateTime, nullable=False),
+    # Schema version 2 (issue 14): potential and the trailing-12-month figures.
+    sa.Column("annual_potential", sa.Double),
+    sa.Column("revenue_12m", sa.Double, nullable=False, server_default="0"),
+    sa.Column("margin_12m", sa.Double, nullable=False, server_default="0"),
+    sa.Column("share_of_wallet", sa.Double),
     sa.Index("ix_accounts_kam_id", "kam_id"),
+    sa.Index("ix_accounts_parent_account_id", "parent_account_id"),
+)
+
+#: What an account bought in the 12 months before its latest profile, per product
+#: line × business unit; replaced as a whole per profile (schema version 2).
+account_purchases = sa.Table(
+    "account_purchases",
+    metadata,
+    _id("account_id", primary_key=True),
+    sa.Column("product_line", sa.Text, primary_key=True),
+    sa.Column("business_unit", sa.Text, primary_key=True),
+    sa.Column("revenue_12m", sa.Double, nullable=False),
+    sa.Column("margin_12m", sa.Double, nullable=False),
 )
 
 #: An account's stakeholders as of its latest profile; replaced as a whole per profile.
@@ -195,6 +213,7 @@ schema_version = sa.Table(
 DATA_TABLES: tuple[sa.Table, ...] = (
     accounts,
     stakeholders,
+    account_purchases,
     account_health,
     health_history,
     alerts,

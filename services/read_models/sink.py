@@ -40,6 +40,7 @@ from schemas.topics import InternalTopic, TopicName
 from services.broker.clients import consumer_config
 from services.broker.topics import ensure_topics, wait_for_broker
 from services.read_models import apply_record, create_engine_for, ensure_schema, writer
+from services.read_models.groups import parent_cycle
 from services.read_models.store import ReadModelRecord
 from services.settings import Settings
 
@@ -228,7 +229,7 @@ def _write(engine: Engine, items: list[_Item], stop: threading.Event, stats: Sin
 def _apply_all(engine: Engine, items: list[_Item], stats: SinkStats) -> None:
     with _writer(engine) as conn:
         for item in items:
-            apply_record(conn, item.record)
+            _apply(conn, item.record)
     stats.applied += len(items)
 
 
@@ -239,7 +240,7 @@ def _apply_each(engine: Engine, items: list[_Item], stats: SinkStats) -> None:
         for item in items:
             try:
                 with conn.begin_nested():
-                    apply_record(conn, item.record)
+                    _apply(conn, item.record)
                 applied += 1
             except sa.exc.OperationalError:
                 raise  # transient: the caller retries the whole batch
@@ -250,6 +251,18 @@ def _apply_each(engine: Engine, items: list[_Item], stats: SinkStats) -> None:
     stats.applied += applied
     for where in skipped:
         stats.skip(where)
+
+
+def _apply(conn: Connection, record: ReadModelRecord) -> None:
+    applied = apply_record(conn, record)
+    if applied and isinstance(record, AccountProfile) and record.parent_account_id is not None:
+        # Groups are built at read time; a cycle in the links is bad master data
+        # upstream, so say so here (the group route reports it too) and go on.
+        cycle = parent_cycle(conn, record.account_id)
+        if cycle is not None:
+            log.warning(
+                "parent_account_id forms a cycle: %s", " → ".join([*cycle, record.account_id])
+            )
 
 
 @contextmanager

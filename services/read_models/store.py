@@ -29,6 +29,7 @@ from schemas.outputs import AlertRecord, HealthSnapshot
 from services.errors import ConfigurationError
 from services.read_models.schema import (
     account_health,
+    account_purchases,
     account_team,
     accounts,
     alerts,
@@ -132,6 +133,10 @@ def apply_profile(conn: Connection, profile: AccountProfile) -> bool:
         annual_revenue_target=profile.annual_revenue_target,
         currency=profile.currency,
         as_of=profile.as_of,
+        annual_potential=profile.annual_potential,
+        revenue_12m=profile.revenue_12m,
+        margin_12m=profile.margin_12m,
+        share_of_wallet=profile.share_of_wallet,
     )
     upsert = stmt.on_conflict_do_update(
         index_elements=[accounts.c.account_id],
@@ -154,6 +159,15 @@ def apply_profile(conn: Connection, profile: AccountProfile) -> bool:
     }
     if members:
         conn.execute(account_team.insert(), list(members.values()))
+    conn.execute(
+        account_purchases.delete().where(account_purchases.c.account_id == profile.account_id)
+    )
+    lines = {
+        (b.product_line, b.business_unit): {"account_id": profile.account_id, **b.model_dump()}
+        for b in profile.bought
+    }
+    if lines:
+        conn.execute(account_purchases.insert(), list(lines.values()))
     return True
 
 

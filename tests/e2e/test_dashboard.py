@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.engine import Engine
 
+from schemas.internal import PurchaseRecord
 from services.api.app import create_api
 from services.ops.process import free_port
 from services.read_models import (
@@ -322,3 +323,57 @@ def test_the_lead_opens_any_kams_queue_and_is_offered_no_ack(served: ServedApi, 
     # The lead may not ack or snooze (403), so the page offers neither.
     expect(page.locator("#alert-list button.ack")).to_have_count(0)
     expect(page.locator("#alert-list button.snooze")).to_have_count(0)
+
+
+@pytest.fixture
+def group(engine: Engine) -> Engine:
+    """a1 (k1) heads a group: a1-parts (k1, healthy, buys Drives) and a1-labs (k2, Sensors)."""
+
+    def member(account_id: str, kam_id: str, score: float, lines: dict[str, float]) -> None:
+        bought = [
+            PurchaseRecord(product_line=k, business_unit="Cars", revenue_12m=v, margin_12m=0.0)
+            for k, v in lines.items()
+        ]
+        record = records.profile(
+            account_id,
+            0,
+            [],
+            name=account_id.replace("a1-", "ACME ").title(),
+            kam_id=kam_id,
+            parent_account_id="a1",
+            revenue_12m=sum(lines.values()),
+            bought=bought,
+        )
+        with engine.begin() as conn:
+            apply_profile(conn, record)
+            apply_health(conn, health(account_id, 40, score))
+
+    member("a1-parts", "k1", 88.0, {"Drives": 50_000.0})
+    member("a1-labs", "k2", 35.0, {"Sensors": 400_000.0, "Drives": 20_000.0})
+    return engine
+
+
+def test_account_page_shows_the_group_and_the_whitespace_grid(
+    served: ServedApi, group: Engine, page: Page
+) -> None:
+    del group
+    page.goto(f"{served.url}/dashboard/accounts/a1-parts?token=tok-kam1")
+    card = page.locator("#group")
+    expect(card).to_contain_text("Group ACME Group")
+    # (55·0 + 88·50k + 35·420k) / 470k = 40.6: the revenue-weighted group score
+    expect(page.locator("#group-score")).to_have_text("41")
+    expect(card.locator("tr[data-member]")).to_have_count(3)
+    expect(card.locator('tr[data-member="a1-labs"] .bar > span')).to_have_class(
+        re.compile(r"\bband-at_risk\b")
+    )
+    grid = page.locator("#whitespace")
+    expect(grid.locator('[data-cell="a1-parts|Drives"]')).to_have_text("bought 50k")
+    expect(grid.locator('[data-cell="a1-parts|Sensors"]')).to_have_text("gap")
+    expect(grid.locator('[data-cell="a1-labs|Sensors"]')).to_have_text("bought 400k")
+    expect(page.locator("#gaps")).to_contain_text(
+        "1 company of the ACME Group group bought 400k EUR of Sensors in 12 months"
+    )
+    page.screenshot(path=str(SCREENSHOT_DIR / "keypulse-dashboard-group.png"), full_page=True)
+    # An account outside any group says so; its grid shows what it bought.
+    page.goto(f"{served.url}/dashboard/accounts/a2?token=tok-kam2")
+    expect(page.locator("#group")).to_contain_text("Not part of a group.")

@@ -13,6 +13,7 @@ from schemas.events import BaseEvent
 from services.ops.verify.compare import (
     health_differences,
     master_data_differences,
+    purchase_differences,
     stakeholder_differences,
 )
 from services.read_models import schema as t
@@ -64,6 +65,7 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
         row = accounts[account_id]
         found = [
             *master_data_differences(account_id, state, row),
+            *purchase_differences(account_id, state, row),
             *stakeholder_differences(
                 account_id, state, stakeholders.get(account_id, []), row["as_of"], DEFAULT_POLICY
             ),

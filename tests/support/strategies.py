@@ -14,6 +14,8 @@ from schemas.vocabulary import STAKEHOLDER_ROLES
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 PEOPLE = ["anna", "ben", "cara", "dev"]
 ROLES = STAKEHOLDER_ROLES
+#: Product lines of generated orders; None is an order that names none ("unspecified").
+PRODUCT_LINES = [None, "Sensors", "Drives", "Service"]
 
 
 @st.composite
@@ -56,6 +58,7 @@ def event_specs(draw: st.DrawFn) -> dict[str, Any]:
             "kam_id": draw(st.sampled_from(["k1", "k2"])),
             "annual_revenue_target": draw(st.sampled_from([None, 500_000.0])),
             "currency": "EUR",
+            "annual_potential": draw(st.sampled_from([None, 0.0, 80_000.0])),
         }
     elif kind == "stakeholder.upserted":
         body |= {
@@ -78,6 +81,9 @@ def event_specs(draw: st.DrawFn) -> dict[str, Any]:
             "order_id": oid,
             "amount": float(draw(st.integers(0, 9)) * 1000),
             "currency": "EUR",
+            "margin": draw(st.sampled_from([None, 250.0])),
+            "product_line": draw(st.sampled_from(PRODUCT_LINES)),
+            "business_unit": draw(st.sampled_from([None, "Cars", "Trucks"])),
         }
     elif kind == "order.cancelled":
         body |= {"order_id": oid}
@@ -122,3 +128,44 @@ def arrivals(draw: st.DrawFn) -> tuple[list[BaseEvent], list[BaseEvent]]:
     dupes = draw(st.lists(st.sampled_from(events), max_size=10))
     order = draw(st.permutations(events + dupes))
     return events, order
+
+
+#: Accounts of generated groups; "zz" is a parent nobody sends master data for.
+GROUP_ACCOUNTS = ["hq", "sub1", "sub2", "grand"]
+
+
+@st.composite
+def group_event_specs(draw: st.DrawFn) -> dict[str, Any]:
+    """An account.upserted (any parent, cycles and unknown parents included) or an order."""
+    account = draw(st.sampled_from(GROUP_ACCOUNTS))
+    day = draw(st.integers(0, 500))
+    body: dict[str, Any] = {
+        "account_id": account,
+        "occurred_at": (BASE + timedelta(days=day)).isoformat(),
+    }
+    if draw(st.booleans()):
+        return body | {
+            "type": "account.upserted",
+            "name": account.title(),
+            "tier": "key",
+            "kam_id": f"k-{account}",
+            "parent_account_id": draw(st.sampled_from([None, "zz", *GROUP_ACCOUNTS])),
+            "currency": "EUR",
+            "annual_potential": draw(st.sampled_from([None, 50_000.0])),
+        }
+    return body | {
+        "type": "order.placed",
+        "order_id": f"o{draw(st.integers(0, 5))}",
+        "amount": float(draw(st.integers(0, 9)) * 1000),
+        "currency": "EUR",
+        "product_line": draw(st.sampled_from(PRODUCT_LINES)),
+    }
+
+
+@st.composite
+def group_arrivals(draw: st.DrawFn) -> tuple[list[BaseEvent], list[BaseEvent]]:
+    """Events of several accounts linked by parent_account_id, and one arrival of them."""
+    specs = draw(st.lists(group_event_specs(), min_size=1, max_size=30))
+    events = [validate_event({**s, "event_id": f"g{i}"}) for i, s in enumerate(specs)]
+    dupes = draw(st.lists(st.sampled_from(events), max_size=8))
+    return events, draw(st.permutations(events + dupes))

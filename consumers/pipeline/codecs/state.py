@@ -96,7 +96,7 @@ def state_to_dict(
             return people_raw[key]  # an unchanged stakeholder: its encoding is the same
         return _stakeholder_to_dict(person)
 
-    return {
+    encoded: dict[str, Any] = {
         "v": FORMAT_VERSION,
         "account_id": state.account_id,
         "info": _reg(state.info, _facts_to_list),
@@ -115,8 +115,11 @@ def state_to_dict(
             "restructures",
             lambda: [[_t(r.at), r.event_id, r.unit, list(r.affected)] for r in state.restructures],
         ),
-        "team": part("team", lambda: _team_to_dict(state.team)),
     }
+    if state.team:
+        # Only when there is one: a state without a team is written as before it was kept.
+        encoded["team"] = part("team", lambda: _team_to_dict(state.team))
+    return encoded
 
 
 def _team_to_dict(team: Mapping[str, Mapping[str, TeamContact]]) -> dict[str, Any]:
@@ -141,7 +144,7 @@ def _team_from_dict(raw: Mapping[str, Any]) -> dict[str, dict[str, TeamContact]]
 
 def _orders_to_dict(orders: Mapping[str, Order]) -> dict[str, Any]:
     return {
-        k: [_reg(o.placed, lambda f: [f.amount, f.currency]), _reg(o.cancelled)]
+        k: [_reg(o.placed, _order_facts_to_list), _reg(o.cancelled)]
         for k, o in sorted(orders.items())
     }
 
@@ -173,7 +176,7 @@ def state_from_dict(data: Mapping[str, Any]) -> AccountState:
             orders={
                 k: Order(
                     order_id=k,
-                    placed=_preg(p, lambda f: OrderFacts(float(f[0]), str(f[1]))),
+                    placed=_preg(p, _order_facts_from_list),
                     cancelled=_preg(c),
                 )
                 for k, (p, c) in data["orders"].items()
@@ -202,13 +205,44 @@ def state_from_dict(data: Mapping[str, Any]) -> AccountState:
 
 
 def _facts_to_list(f: AccountFacts) -> list[Any]:
-    return [f.name, f.tier, f.kam_id, f.parent_account_id, f.annual_revenue_target, f.currency]
+    # Fields added after format 2 are appended, so that a list written before
+    # them still reads (missing → None); an absent one is not written at all.
+    known = [f.name, f.tier, f.kam_id, f.parent_account_id, f.annual_revenue_target, f.currency]
+    return known if f.annual_potential is None else [*known, f.annual_potential]
 
 
 def _facts_from_list(raw: list[Any]) -> AccountFacts:
-    name, tier, kam_id, parent, target, currency = raw
+    name, tier, kam_id, parent, target, currency = raw[:6]
+    potential = raw[6] if len(raw) > 6 else None
     return AccountFacts(
-        name, tier, kam_id, parent, None if target is None else float(target), currency
+        name,
+        tier,
+        kam_id,
+        parent,
+        None if target is None else float(target),
+        currency,
+        annual_potential=None if potential is None else float(potential),
+    )
+
+
+def _order_facts_to_list(f: OrderFacts) -> list[Any]:
+    # The whitespace fields come after amount and currency; a placement stored
+    # before they existed has only those two and reads with None for the rest.
+    if f.margin is None and f.product_line is None and f.business_unit is None:
+        return [f.amount, f.currency]
+    return [f.amount, f.currency, f.margin, f.product_line, f.business_unit]
+
+
+def _order_facts_from_list(raw: list[Any]) -> OrderFacts:
+    if len(raw) == 2:  # written without the whitespace fields (or before they existed)
+        return OrderFacts(float(raw[0]), str(raw[1]))
+    amount, currency, margin, line, unit = raw
+    return OrderFacts(
+        float(amount),
+        str(currency),
+        None if margin is None else float(margin),
+        None if line is None else str(line),
+        None if unit is None else str(unit),
     )
 
 

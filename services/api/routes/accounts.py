@@ -6,16 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from consumers.domain.whitespace import gaps
 from schemas.vocabulary import Band, Tier
 from services.api.access import check_account, listed_kam
-from services.api.deps import ID_PATTERN, AccountId, Now, ReadConn, Reader
+from services.api.deps import ID_PATTERN, AccountId, Now, ReadConn, Reader, ScoringPolicy
+from services.api.groups import account_group, find_group
 from services.api.models import (
     Account,
     AccountList,
     AccountListEntry,
     Alert,
+    BoughtLine,
+    GapLine,
+    Group,
+    GroupMember,
     Health,
     Stakeholder,
+    Whitespace,
     error_responses,
 )
 from services.read_models import queries
@@ -90,6 +97,10 @@ def get_account(account_id: AccountId, principal: Reader, conn: ReadConn, now: N
         as_of=view.as_of,
         health=Health.model_validate(view.health.model_dump()) if view.health else None,
         open_alerts=[Alert.model_validate(a, from_attributes=True) for a in view.open_alerts],
+        annual_potential=view.annual_potential,
+        revenue_12m=view.revenue_12m,
+        margin_12m=view.margin_12m,
+        share_of_wallet=view.share_of_wallet,
     )
 
 
@@ -126,3 +137,62 @@ def get_stakeholders(account_id: AccountId, principal: Reader, conn: ReadConn) -
         Stakeholder.model_validate(s.model_dump())
         for s in queries.list_stakeholders(conn, account_id)
     ]
+
+
+@router.get("/{account_id}/group", response_model=Group)
+def get_group(
+    account_id: AccountId, principal: Reader, conn: ReadConn, now: Now, policy: ScoringPolicy
+) -> Group:
+    """The top-level group the account belongs to, rolled up (404 outside any group).
+
+    Who: the KAM of the top-level account or of any member, and the roles
+    that see every account. Unknown parents and cycles are named in ``error``.
+    """
+    group = account_group(conn, principal, account_id, now, policy)
+    return Group(
+        account_id=group.top.account_id,
+        name=group.top.name,
+        kam_id=group.top.kam_id,
+        score=group.score,
+        band=group.band,
+        revenue_12m=group.revenue_12m,
+        open_alerts=group.open_alerts,
+        most_at_risk=group.most_at_risk.account_id if group.most_at_risk else None,
+        error=group.error,
+        members=[
+            GroupMember(
+                account_id=p.member.account_id,
+                name=p.member.name,
+                kam_id=p.member.kam_id,
+                score=p.member.score,
+                band=p.member.band,
+                revenue_12m=p.member.revenue_12m,
+                open_alerts=p.member.open_alerts,
+                depth=p.depth,
+                product_lines=dict(p.member.product_lines),
+            )
+            for p in group.members
+        ],
+    )
+
+
+@router.get("/{account_id}/whitespace", response_model=Whitespace)
+def get_whitespace(
+    account_id: AccountId, principal: Reader, conn: ReadConn, now: Now, policy: ScoringPolicy
+) -> Whitespace:
+    """What the account bought in 12 months, and its group's product lines it did not buy."""
+    check_account(conn, principal, account_id)
+    group = find_group(conn, account_id, now, policy)
+    return Whitespace(
+        account_id=account_id,
+        bought=[BoughtLine.model_validate(b) for b in queries.list_purchases(conn, account_id)],
+        gaps=[
+            GapLine(
+                product_line=g.product_line,
+                bought_by=list(g.bought_by),
+                group_revenue_12m=g.group_revenue_12m,
+                reason=g.reason,
+            )
+            for g in (gaps(group, account_id) if group is not None else ())
+        ],
+    )

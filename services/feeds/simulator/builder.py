@@ -69,6 +69,7 @@ class AccountEvents:
         name: str = "ACME Group",
         currency: str | None = "EUR",
         parent: str | None = None,
+        potential: float | None = None,
     ) -> events.AccountUpserted:
         """Master data: ``account.upserted`` (a changed ``kam`` is a handover)."""
         return events.AccountUpserted(
@@ -79,6 +80,7 @@ class AccountEvents:
             parent_account_id=parent,
             annual_revenue_target=target,
             currency=currency,
+            annual_potential=potential,
         )
 
     def person(
@@ -122,11 +124,25 @@ class AccountEvents:
         )
 
     def order(
-        self, d: float, oid: str, amount: float, *, currency: str = "EUR"
+        self,
+        d: float,
+        oid: str,
+        amount: float,
+        *,
+        currency: str = "EUR",
+        product_line: str | None = None,
+        business_unit: str | None = None,
+        margin: float | None = None,
     ) -> events.OrderPlaced:
         """An order: ``order.placed``."""
         return events.OrderPlaced(
-            **self._base(d, "op"), order_id=oid, amount=amount, currency=currency
+            **self._base(d, "op"),
+            order_id=oid,
+            amount=amount,
+            currency=currency,
+            product_line=product_line,
+            business_unit=business_unit,
+            margin=margin,
         )
 
     def cancel(self, d: float, oid: str) -> events.OrderCancelled:

@@ -198,6 +198,7 @@ class _Story:
             parent_account_id=p.parent_account_id,
             annual_revenue_target=p.annual_revenue_target,
             currency=p.currency,
+            annual_potential=p.annual_potential,
         )
         self.add(account_upserted(record))
 

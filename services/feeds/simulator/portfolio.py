@@ -7,7 +7,7 @@ the KAM ids (to print a token per KAM) before the simulator runs.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from schemas.vocabulary import StakeholderRole, Tier
 
@@ -203,6 +203,8 @@ class AccountPlan:
     product_lines: tuple[str, ...]
     scenario: str | None
     handover_to: str | None = None
+    #: What the account could buy in a year (groups only: their whitespace is the demo's).
+    annual_potential: float | None = None
 
     def holder(self, role: StakeholderRole) -> Person:
         """The first person in ``role`` (every account has a decision maker and a champion)."""
@@ -279,7 +281,21 @@ def build_portfolio(seed: int, accounts: int = 40, kams: int = 5) -> Portfolio:
         if scenario == "handover":
             handover_to = next(k.kam_id for k in team if k.kam_id != kam)
         plans.append(_account(rng, account_id, name, tier, kam, parent, scenario, handover_to))
+    grouped = {p.parent_account_id for p in plans if p.parent_account_id is not None}
+    plans = [
+        replace(p, annual_potential=_potential(p))
+        if p.parent_account_id is not None or p.account_id in grouped
+        else p
+        for p in plans
+    ]
     return Portfolio(seed, team, tuple(plans))
+
+
+def _potential(plan: AccountPlan) -> float:
+    # 1.5 to 3.5 times the target, from the account number rather than the
+    # seeded generator, so that every other draw of the portfolio stays as it was.
+    factor = 1.5 + 0.5 * (int(plan.account_id.rsplit("-", 1)[-1]) % 5)
+    return round(plan.annual_revenue_target * factor, -3)
 
 
 def _company_names(rng: random.Random, count: int) -> list[str]:

@@ -22,6 +22,7 @@ class AccountRecord:
     parent_account_id: str | None = None
     annual_revenue_target: float | None = None
     currency: str = "EUR"
+    annual_potential: float | None = None
 
 
 def account_upserted(record: AccountRecord, source: str = "crm") -> AccountUpserted:
@@ -37,4 +38,5 @@ def account_upserted(record: AccountRecord, source: str = "crm") -> AccountUpser
         parent_account_id=record.parent_account_id,
         annual_revenue_target=record.annual_revenue_target,
         currency=record.currency,
+        annual_potential=record.annual_potential,
     )

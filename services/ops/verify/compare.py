@@ -33,6 +33,7 @@ from typing import Any
 from consumers.domain.alerts import open_alerts_for
 from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.policy import Policy
+from consumers.domain.purchases import purchases, share_of_wallet
 from consumers.domain.state import AccountState
 from consumers.domain.team import account_team
 from consumers.domain.warmth import stakeholder_views
@@ -44,7 +45,7 @@ OPEN = "open"
 Row = Mapping[str, Any]
 
 #: Master-data columns of the ``accounts`` table compared with the replayed facts.
-MASTER_DATA_FIELDS = ("name", "tier", "kam_id")
+MASTER_DATA_FIELDS = ("name", "tier", "kam_id", "parent_account_id")
 #: The four health components, columns of ``account_health``.
 COMPONENT_FIELDS = ("relationship", "commercial", "support", "stability")
 #: Per-stakeholder columns compared.
@@ -164,6 +165,7 @@ def _compare_account(
     account_row = rows.account or {}
     return [
         *master_data_differences(account_id, state, account_row),
+        *purchase_differences(account_id, state, account_row),
         *stakeholder_differences(
             account_id, state, rows.stakeholders, account_row["as_of"], policy
         ),
@@ -182,6 +184,32 @@ def master_data_differences(
         Difference(account_id, name, account_row[name], want)
         for name in MASTER_DATA_FIELDS
         if account_row[name] != (want := getattr(info, name) if info is not None else None)
+    ]
+
+
+def purchase_differences(
+    account_id: str, state: AccountState, account_row: Row
+) -> list[Difference]:
+    """Potential, 12-month revenue and margin and share of wallet as of the row's ``as_of``.
+
+    The profile that wrote the row was evaluated at that time, so the
+    replayed state read as of then must give the same figures; the groups
+    and gaps the API builds from these rows follow from them.
+    """
+    at = account_row["as_of"]
+    bought = purchases(state, at)
+    info = state.info.value if state.info is not None else None
+    potential = info.annual_potential if info is not None else None
+    want = {
+        "annual_potential": potential,
+        "revenue_12m": bought.revenue_12m,
+        "margin_12m": bought.margin_12m,
+        "share_of_wallet": share_of_wallet(bought.revenue_12m, potential),
+    }
+    return [
+        Difference(account_id, name, account_row[name], value)
+        for name, value in want.items()
+        if account_row[name] != value
     ]
 
 

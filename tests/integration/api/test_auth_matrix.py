@@ -17,8 +17,9 @@ from sqlalchemy.engine import Engine
 
 from services.api.app import create_api
 from services.ops.process import free_port
+from services.read_models import apply_profile
 from services.settings import Settings
-from tests.integration.api.data import NOW, ServedApi, auth
+from tests.integration.api.data import NOW, ServedApi, auth, profile
 
 UNTIL = {"until": (NOW + timedelta(days=1)).isoformat()}
 
@@ -33,6 +34,8 @@ ROUTES: dict[str, tuple[str, str, object]] = {
     "history": ("GET", "/v1/accounts/a1/health/history", None),
     "stakeholders": ("GET", "/v1/accounts/a1/stakeholders", None),
     "team": ("GET", "/v1/accounts/a1/team", None),
+    "group": ("GET", "/v1/accounts/a1/group", None),
+    "whitespace": ("GET", "/v1/accounts/a1/whitespace", None),
     "queue": ("GET", "/v1/kams/k1/queue", None),
     "alerts": ("GET", "/v1/alerts", None),
     "alerts_of_k1": ("GET", "/v1/alerts?kam_id=k1", None),
@@ -63,6 +66,7 @@ EXPECTED: dict[str, dict[str, object]] = {
         "history": 403,
         "stakeholders": 403,
         "team": 403,
+        "whitespace": 403,
         "queue": 403,
         "alerts_of_k1": 403,
         "alerts_of_a1": 403,
@@ -91,8 +95,14 @@ def served(
     serve: Callable[[FastAPI], ServedApi],
 ) -> Iterator[ServedApi]:
     """The API over the seeded read models and the session's broker (a prefix of its own,
-    so the lag report has no group); the worker's metrics port is closed."""
-    del engine
+    so the lag report has no group); the worker's metrics port is closed.
+
+    a1 gets a subsidiary of k2's: k2 may then see the group (the KAM of a
+    member), but not a1 itself nor its whitespace.
+    """
+    with engine.begin() as conn:
+        sub = profile("a1-sub", "k2", "ACME Parts").model_copy(update={"parent_account_id": "a1"})
+        apply_profile(conn, sub)
     settings = api_settings.model_copy(
         update={
             "embedded_broker_port": broker_settings.embedded_broker_port,

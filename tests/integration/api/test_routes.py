@@ -84,6 +84,7 @@ def test_queue_is_ranked_with_next_actions(client: TestClient) -> None:
             "health": 55.0,
             "open_alerts": 2,
             "next_action": "Call Anna Berg (decision maker, 52 days silent)",
+            "kind": "risk",
         }
     ]
 

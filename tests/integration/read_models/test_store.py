@@ -230,7 +230,7 @@ def test_profile_replaces_the_account_team_and_only_the_kams_people_are_named(
     assert team.known_only_by_kam == ["s2"]  # s1 is also se-mia's, s3 left
 
 
-def test_a_version_1_database_gains_the_account_team_table(
+def test_a_version_2_database_gains_the_account_team_table(
     fresh_database_url: Callable[[], str],
 ) -> None:
     engine = create_engine_for(fresh_database_url())
@@ -241,11 +241,11 @@ def test_a_version_1_database_gains_the_account_team_table(
                     table.create(conn)
             conn.execute(
                 schema_version.insert().values(
-                    version=1, description="v1", applied_at=datetime.now(UTC)
+                    version=2, description="v2", applied_at=datetime.now(UTC)
                 )
             )
         assert ensure_schema(engine) == LATEST_VERSION
-        assert _versions(engine) == list(range(1, LATEST_VERSION + 1))
+        assert _versions(engine) == list(range(2, LATEST_VERSION + 1))
         _apply(engine, [profile("a1", 1, [], team=[_member("k1", ["s1"], 0, 1)])])
         assert len(_rows(engine, sa.select(account_team))) == 1
     finally:

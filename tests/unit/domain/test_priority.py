@@ -72,3 +72,15 @@ def test_priority_grows_with_value_risk_and_urgency(ev: Any, events_for: Any) ->
     later = evaluate(state, ev.at(40))
     assert later.score < health.score
     assert account_priority(state, later, alerts) > p
+
+
+def test_untapped_potential_ranks_higher_at_equal_risk(ev: Any) -> None:
+    orders = [ev.order(5, "o1", 100_000.0, product_line="Sensors")]
+    rest = [*people(ev), ev.contact(0, "anna"), *orders]
+    without = view(ev, [ev.account(0, tier="key", target=500_000.0), *rest], 10)
+    large = view(ev, [ev.account(0, tier="key", target=500_000.0, potential=900_000.0), *rest], 10)
+    tapped = view(ev, [ev.account(0, tier="key", target=500_000.0, potential=100_000.0), *rest], 10)
+    assert large[1].score == without[1].score  # the same risk: potential is not health
+    assert account_priority(*large) > account_priority(*without)
+    # A potential already bought in full leaves nothing untapped: no change.
+    assert account_priority(*tapped) == account_priority(*without)

@@ -66,3 +66,34 @@ def test_a_realistic_account_stays_small_in_the_changelog() -> None:
     size = state_bytes(state)
     assert size < 20_000, size
     assert state_from_dict(json.loads(json.dumps(state_to_dict(state)))) == state
+
+
+def test_a_state_stored_before_whitespace_and_potential_still_reads() -> None:
+    # Format 2 as written before orders kept product_line, business_unit and
+    # margin and the account annual_potential: short lists, read with None.
+    at = 1_767_225_600_000_000  # 2026-01-01 in microseconds
+    stored = {
+        "v": 2,
+        "account_id": "acme",
+        "info": [["ACME", "key", "k1", None, 500000.0, "EUR"], at, "e1"],
+        "first_seen": at,
+        "latest_at": at,
+        "kams": {"k1": [at, at]},
+        "stakeholders": {},
+        "orders": {"o1": [[[12000.0, "EUR"], at, "e2"], None]},
+        "tickets": {},
+        "restructures": [],
+    }
+    state = state_from_dict(stored)
+    assert state.info is not None
+    assert state.info.value.annual_potential is None
+    placed = state.orders["o1"].placed
+    assert placed is not None
+    facts = placed.value
+    assert (facts.amount, facts.margin, facts.product_line, facts.business_unit) == (
+        12000.0,
+        None,
+        None,
+        None,
+    )
+    assert state_to_dict(state) == stored  # and writes back what it read

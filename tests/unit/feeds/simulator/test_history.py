@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.domain.replay import event_clock, replay
+from consumers.domain.replay import event_clock, replay, replay_groups
 from schemas.decode import validate_event
 from schemas.events import EVENT_MODELS, BaseEvent
 from schemas.vocabulary import ALERT_KINDS as ALERT_KINDS_IN_ORDER
@@ -158,3 +158,26 @@ def test_the_handover_moves_the_account_to_another_kam(history: list[BaseEvent])
     assert [kam for _, kam in sorted(owners)] == [plan.kam_id, plan.handover_to]
     handed_over = max(at for at, _ in owners)
     assert ANCHOR - timedelta(days=31) <= handed_over <= ANCHOR - timedelta(days=29)
+
+
+def test_the_demos_groups_show_gaps_potentials_and_growth_lines_after_the_backfill(
+    history: list[BaseEvent],
+) -> None:
+    # keypulse up publishes all but the last 10 days at once: what the KAM sees in a minute.
+    at = ANCHOR - timedelta(days=10)
+    accounts = replay([e for e in history if e.occurred_at <= at], at)
+    found = replay_groups(accounts)
+    assert len(found.groups) >= 4
+    with_gaps = [
+        top
+        for top, g in found.groups.items()
+        if any(found.gaps[p.member.account_id] for p in g.members)
+    ]
+    assert len(with_gaps) == len(found.groups), "every demo group should have whitespace"
+    grouped = [p.member.account_id for g in found.groups.values() for p in g.members]
+    shares = [accounts[a].share_of_wallet() for a in grouped]
+    assert all(s is not None and 0 < s < 1 for s in shares), shares
+    growth = [a for a in grouped if accounts[a].health.band == "healthy" and found.gaps[a]]
+    assert len(growth) >= 3, "healthy members with a gap get growth lines"
+    standalone = [a for a in accounts if a not in grouped]
+    assert all(accounts[a].share_of_wallet() is None for a in standalone)

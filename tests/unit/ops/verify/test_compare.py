@@ -11,6 +11,7 @@ import pytest
 from consumers.domain.alerts import open_alerts_for
 from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.policy import DEFAULT_POLICY
+from consumers.domain.purchases import account_share_of_wallet, purchases
 from consumers.domain.replay import event_clock, fold_accounts
 from consumers.domain.state import AccountState
 from consumers.domain.team import account_team
@@ -46,6 +47,11 @@ def rows_like_the_sink(states: dict[str, AccountState], at: datetime) -> dict[st
                 "name": info.name if info else None,
                 "tier": info.tier if info else None,
                 "kam_id": info.kam_id if info else None,
+                "parent_account_id": info.parent_account_id if info else None,
+                "annual_potential": info.annual_potential if info else None,
+                "revenue_12m": purchases(state, at).revenue_12m,
+                "margin_12m": purchases(state, at).margin_12m,
+                "share_of_wallet": account_share_of_wallet(state, at),
                 "as_of": at,
             },
             "stakeholders": [
@@ -272,3 +278,15 @@ def test_a_difference_reads_as_one_line() -> None:
         Difference("acct-03", "open_alert[order_gap:-]", None, OPEN).describe()
         == "acct-03 open_alert[order_gap:-]: read model missing, replay open"
     )
+
+
+def test_changed_purchase_figures_and_parent_are_named(tables: dict[str, dict[str, Any]]) -> None:
+    account = tables["acct-04"]["account"]
+    want = account["revenue_12m"]
+    assert want > 0, "the history should have orders in the last 12 months"
+    account["revenue_12m"] = want + 1
+    account["parent_account_id"] = "acct-01"
+    assert diffs(tables) == [
+        Difference("acct-04", "parent_account_id", "acct-01", None),
+        Difference("acct-04", "revenue_12m", want + 1, want),
+    ]
