@@ -66,6 +66,7 @@ class AccountProfile(Record):
     # Absent in profiles written before the account team was published: no team.
     team: list[TeamMemberRecord] = Field(default_factory=list)
     annual_potential: float | None = None
+    strategic_flags: list[str] = Field(default_factory=list)
     revenue_12m: float = 0.0
     margin_12m: float = 0.0
     share_of_wallet: float | None = None

@@ -260,6 +260,7 @@ class AccountFacts:
     annual_revenue_target: float | None
     currency: str | None
     annual_potential: float | None = None  # what the account could buy in a year
+    strategic_flags: tuple[str, ...] = ()  # sorted, without repeats
 
 
 @dataclass(frozen=True)

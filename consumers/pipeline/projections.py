@@ -65,6 +65,7 @@ def account_profile(state: AccountState, health: Evaluation, policy: Policy) -> 
             ).members
         ],
         annual_potential=potential,
+        strategic_flags=list(info.strategic_flags) if info else [],
         revenue_12m=bought.revenue_12m,
         margin_12m=bought.margin_12m,
         share_of_wallet=share_of_wallet(bought.revenue_12m, potential),

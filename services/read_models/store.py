@@ -137,6 +137,7 @@ def apply_profile(conn: Connection, profile: AccountProfile) -> bool:
         revenue_12m=profile.revenue_12m,
         margin_12m=profile.margin_12m,
         share_of_wallet=profile.share_of_wallet,
+        strategic_flags=profile.strategic_flags,
     )
     upsert = stmt.on_conflict_do_update(
         index_elements=[accounts.c.account_id],

@@ -208,12 +208,15 @@ def _facts_to_list(f: AccountFacts) -> list[Any]:
     # Fields added after format 2 are appended, so that a list written before
     # them still reads (missing → None); an absent one is not written at all.
     known = [f.name, f.tier, f.kam_id, f.parent_account_id, f.annual_revenue_target, f.currency]
+    if f.strategic_flags:
+        return [*known, f.annual_potential, list(f.strategic_flags)]
     return known if f.annual_potential is None else [*known, f.annual_potential]
 
 
 def _facts_from_list(raw: list[Any]) -> AccountFacts:
     name, tier, kam_id, parent, target, currency = raw[:6]
     potential = raw[6] if len(raw) > 6 else None
+    flags = tuple(str(x) for x in raw[7]) if len(raw) > 7 else ()
     return AccountFacts(
         name,
         tier,
@@ -222,6 +225,7 @@ def _facts_from_list(raw: list[Any]) -> AccountFacts:
         None if target is None else float(target),
         currency,
         annual_potential=None if potential is None else float(potential),
+        strategic_flags=flags,
     )
 
 

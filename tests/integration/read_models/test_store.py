@@ -230,7 +230,7 @@ def test_profile_replaces_the_account_team_and_only_the_kams_people_are_named(
     assert team.known_only_by_kam == ["s2"]  # s1 is also se-mia's, s3 left
 
 
-def test_a_version_2_database_gains_the_account_team_table(
+def test_a_version_2_database_gains_the_account_team_table_and_strategic_flags(
     fresh_database_url: Callable[[], str],
 ) -> None:
     engine = create_engine_for(fresh_database_url())
@@ -239,6 +239,7 @@ def test_a_version_2_database_gains_the_account_team_table(
             for table in metadata.sorted_tables:
                 if table is not account_team:
                     table.create(conn)
+            conn.execute(sa.text("ALTER TABLE accounts DROP COLUMN strategic_flags"))
             conn.execute(
                 schema_version.insert().values(
                     version=2, description="v2", applied_at=datetime.now(UTC)
@@ -246,8 +247,11 @@ def test_a_version_2_database_gains_the_account_team_table(
             )
         assert ensure_schema(engine) == LATEST_VERSION
         assert _versions(engine) == list(range(2, LATEST_VERSION + 1))
-        _apply(engine, [profile("a1", 1, [], team=[_member("k1", ["s1"], 0, 1)])])
+        team = [_member("k1", ["s1"], 0, 1)]
+        _apply(engine, [profile("a1", 1, [], team=team, strategic_flags=["market_leader"])])
         assert len(_rows(engine, sa.select(account_team))) == 1
+        (row,) = _rows(engine, sa.select(accounts.c.strategic_flags))
+        assert row.strategic_flags == ["market_leader"]
     finally:
         engine.dispose()
 
