@@ -290,3 +290,10 @@ def test_changed_purchase_figures_and_parent_are_named(tables: dict[str, dict[st
         Difference("acct-04", "parent_account_id", "acct-01", None),
         Difference("acct-04", "revenue_12m", want + 1, want),
     ]
+
+
+def test_strategic_flags_the_replay_does_not_know_are_named(
+    tables: dict[str, dict[str, Any]],
+) -> None:
+    tables["acct-02"]["account"]["strategic_flags"] = ["market_leader"]
+    assert diffs(tables) == [Difference("acct-02", "strategic_flags", ["market_leader"], [])]
