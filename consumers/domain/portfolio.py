@@ -21,8 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from consumers.domain.evaluate import Evaluation
 from consumers.domain.policy import Policy
+from consumers.domain.purchases import purchases, share_of_wallet
 from consumers.domain.sentences import money
+from consumers.domain.state import AccountState
 
 Suggestion = Literal["promote", "demote", "keep"]
 
@@ -53,6 +56,27 @@ class PortfolioReview:
     portfolio_score: float
     suggestion: Suggestion
     reasons: tuple[str, ...]
+
+
+def figures_of(state: AccountState, health: Evaluation) -> PortfolioFigures:
+    """The figures of one account as the read models hold them after ``health``'s evaluation
+    (the reference replay's side of the review)."""
+    info = state.info.value if state.info is not None else None
+    bought = purchases(state, health.as_of)
+    potential = info.annual_potential if info is not None else None
+    return PortfolioFigures(
+        account_id=state.account_id,
+        name=info.name if info else None,
+        tier=info.tier if info else None,
+        kam_id=info.kam_id if info else None,
+        currency=info.currency if info else None,
+        revenue_12m=bought.revenue_12m,
+        margin_12m=bought.margin_12m,
+        annual_potential=potential,
+        share_of_wallet=share_of_wallet(bought.revenue_12m, potential),
+        relationship=health.components.relationship,
+        strategic_flags=info.strategic_flags if info else (),
+    )
 
 
 def _share(part: float, whole: float) -> float:
