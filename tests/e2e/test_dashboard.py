@@ -377,3 +377,45 @@ def test_account_page_shows_the_group_and_the_whitespace_grid(
     # An account outside any group says so; its grid shows what it bought.
     page.goto(f"{served.url}/dashboard/accounts/a2?token=tok-kam2")
     expect(page.locator("#group")).to_contain_text("Not part of a group.")
+
+
+def test_the_account_page_shows_the_account_team(served: ServedApi, page: Page) -> None:
+    page.goto(f"{served.url}/dashboard/accounts/a1?token=tok-kam1")
+    team = page.locator("#team")
+    expect(team.locator("tr[data-owner]")).to_have_count(2)
+    expect(team.locator('tr[data-owner="k1"]')).to_contain_text("k1 (KAM)")
+    expect(team.locator('tr[data-owner="service-team"]')).to_contain_text("Ben Cole")
+    expect(page.locator("#known-only-by-kam")).to_have_text("Only the KAM knows: Anna Berg")
+
+
+def test_the_lead_reviews_the_portfolio_and_filters_the_promotions(
+    served: ServedApi, engine: Engine, page: Page
+) -> None:
+    with engine.begin() as conn:
+        apply_profile(
+            conn,
+            records.profile(
+                "rising",
+                0,
+                [],
+                name="Nordwerk GmbH",
+                tier="standard",
+                kam_id="k2",
+                revenue_12m=2_000_000.0,
+                margin_12m=700_000.0,
+                strategic_flags=["reference_customer"],
+            ),
+        )
+        apply_health(conn, health("rising", 1, 80.0))
+    page.goto(f"{served.url}/dashboard/?token=tok-lead")
+    page.locator("#portfolio-link").click()
+    rows = page.locator("#portfolio tbody tr[data-account-id]")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_have_attribute("data-account-id", "rising")  # best score first
+    expect(rows.first).to_contain_text("promote")
+    expect(rows.first).to_contain_text("≥ promotion threshold 60")
+    page.select_option("#filter-suggestion", "promote")
+    expect(rows).to_have_count(1)
+    rows.first.locator("summary").click()
+    expect(rows.first).to_contain_text("strategic: reference_customer (+10)")
+    page.screenshot(path=str(SCREENSHOT_DIR / "keypulse-dashboard-portfolio.png"), full_page=True)
