@@ -15,7 +15,7 @@ from services.read_models import (
     ensure_schema,
     writer,
 )
-from services.read_models.schema import account_purchases, accounts, schema_version
+from services.read_models.schema import account_purchases, account_team, accounts, schema_version
 from tests.integration.read_models.records import at, profile
 
 
@@ -69,7 +69,14 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_rows(
         with writer(engine.connect()) as conn, conn.begin():
             conn.execute(sa.text("DROP INDEX ix_accounts_parent_account_id"))
             account_purchases.drop(conn)
-            for column in ("annual_potential", "revenue_12m", "margin_12m", "share_of_wallet"):
+            account_team.drop(conn)  # version 3
+            for column in (
+                "annual_potential",
+                "revenue_12m",
+                "margin_12m",
+                "share_of_wallet",
+                "strategic_flags",  # version 4
+            ):
                 conn.execute(sa.text(f"ALTER TABLE accounts DROP COLUMN {column}"))
             conn.execute(schema_version.delete().where(schema_version.c.version > 1))
             conn.execute(
@@ -79,7 +86,7 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_rows(
                 ),
                 {"as_of": at(0).replace(tzinfo=None)},
             )
-        assert ensure_schema(engine) == LATEST_VERSION == 2
+        assert ensure_schema(engine) == LATEST_VERSION == 4
         with engine.connect() as conn:
             old = conn.execute(sa.select(accounts)).one()
         assert (old.name, old.revenue_12m, old.share_of_wallet) == ("Old GmbH", 0.0, None)
