@@ -41,6 +41,11 @@ class AccountUpserted(BaseEvent):
         default=None,
         description="What the account could buy from us in a year, in its currency.",
     )
+    strategic_flags: list[Text] | None = Field(
+        default=None,
+        description="Strategic criteria of key-account selection, e.g. reference_customer, "
+        "market_leader, multi_country; each worth points in the portfolio review.",
+    )
 
 
 class StakeholderUpserted(BaseEvent):

@@ -30,15 +30,6 @@ class StakeholderRecord(Record):
     warmth: Warmth
 
 
-class PurchaseRecord(Record):
-    """Trailing-12-month revenue and margin of one product line in one business unit."""
-
-    product_line: str
-    business_unit: str
-    revenue_12m: float
-    margin_12m: float
-
-
 class TeamMemberRecord(Record):
     """One internal person of the account team (GET /v1/accounts/{account_id}/team)."""
 
@@ -46,6 +37,15 @@ class TeamMemberRecord(Record):
     stakeholders: list[Identifier]
     last_contact: Timestamp
     touchpoints_90d: int = Field(ge=0)
+
+
+class PurchaseRecord(Record):
+    """Trailing-12-month revenue and margin of one product line in one business unit."""
+
+    product_line: str
+    business_unit: str
+    revenue_12m: float
+    margin_12m: float
 
 
 class AccountProfile(Record):
@@ -64,13 +64,14 @@ class AccountProfile(Record):
     annual_revenue_target: float | None = None
     currency: str | None = None
     stakeholders: list[StakeholderRecord] = Field(default_factory=list)
+    # Absent in profiles written before the account team was published: no team.
+    team: list[TeamMemberRecord] = Field(default_factory=list)
     annual_potential: float | None = None
+    strategic_flags: list[str] = Field(default_factory=list)
     revenue_12m: float = 0.0
     margin_12m: float = 0.0
     share_of_wallet: float | None = None
     bought: list[PurchaseRecord] = Field(default_factory=list)
-    # Absent in profiles written before the account team was published: no team.
-    team: list[TeamMemberRecord] = Field(default_factory=list)
     as_of: Timestamp
 
 

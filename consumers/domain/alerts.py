@@ -20,7 +20,7 @@ from consumers.domain.vocabulary import SEVERITY_RANK
 from schemas.outputs import AlertRecord
 
 #: Kinds whose onset is the evaluation time itself: never re-keyed on a moved onset.
-DRIFTING_ONSET = frozenset({"health_drop"})
+DRIFTING_ONSET = frozenset({"health_drop", "team_single_threaded"})
 
 
 @dataclass(frozen=True)

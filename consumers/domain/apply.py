@@ -132,6 +132,7 @@ def _account_upserted(state: AccountState, event: AccountUpserted, at: datetime)
         annual_potential=(
             None if event.annual_potential is None else float(event.annual_potential)
         ),
+        strategic_flags=tuple(sorted(set(event.strategic_flags or ()))),
     )
     return replace(
         state,

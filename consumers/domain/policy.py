@@ -176,6 +176,27 @@ class PriorityPolicy:
 
 
 @dataclass(frozen=True)
+class PortfolioPolicy:
+    """The portfolio review: points per measured figure, strategic flags, the thresholds."""
+
+    revenue_points: float = 35.0
+    revenue_reference: float = 1_000_000.0  # revenue_12m earning every revenue point
+    margin_points: float = 15.0
+    margin_reference: float = 0.30  # margin share earning every margin point
+    wallet_points: float = 15.0  # for the share of the wallet still to win
+    relationship_points: float = 20.0  # for the health's relationship component, in full
+    flag_points: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "reference_customer": 10.0,
+            "market_leader": 8.0,
+            "multi_country": 7.0,
+        }
+    )
+    promote_at: float = 60.0  # a standard account at or above: suggested for promotion
+    demote_below: float = 35.0  # a key or strategic account below: suggested for demotion
+
+
+@dataclass(frozen=True)
 class Policy:
     """The whole scoring policy: :data:`DEFAULT_POLICY`, or one from :func:`policy_from_mapping`."""
 
@@ -187,6 +208,7 @@ class Policy:
     stability: StabilityPolicy = field(default_factory=StabilityPolicy)
     alerts: AlertPolicy = field(default_factory=AlertPolicy)
     priority: PriorityPolicy = field(default_factory=PriorityPolicy)
+    portfolio: PortfolioPolicy = field(default_factory=PortfolioPolicy)
     # Band lower bounds: score >= healthy -> healthy, >= watch -> watch, ...
     band_healthy: float = 75.0
     band_watch: float = 50.0
@@ -216,6 +238,7 @@ _SECTIONS = {
     "stability": StabilityPolicy,
     "alerts": AlertPolicy,
     "priority": PriorityPolicy,
+    "portfolio": PortfolioPolicy,
 }
 
 _KEYED_TABLES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -225,6 +248,8 @@ _KEYED_TABLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("support", "severity_points"): TICKET_SEVERITIES,
     ("priority", "tier_value"): TIERS,
     ("priority", "severity_urgency"): tuple(reversed(ALERT_SEVERITIES)),
+    # Strategic flags are the CRM's own words: any name may be given points.
+    ("portfolio", "flag_points"): (),
 }
 
 
@@ -260,7 +285,7 @@ def _overlay_section(section: str, current: Any, data: Mapping[str, Any]) -> Any
             allowed = _KEYED_TABLES[(section, key)]
             merged = dict(old)
             for sub, num in value.items():
-                if sub not in allowed:
+                if allowed and sub not in allowed:
                     raise PolicyError(f"unknown key {sub!r} in {name}; expected one of {allowed}")
                 merged[sub] = _number(f"{name}.{sub}", num)
             changes[key] = merged
@@ -329,6 +354,10 @@ def _check(policy: Policy) -> None:
             "alerts.team_window_days must be positive and at most "
             f"{RETAIN_TEAM_TOUCHPOINTS_DAYS} days (team touchpoint retention)"
         )
+    if policy.portfolio.demote_below > policy.portfolio.promote_at:
+        raise PolicyError("portfolio.demote_below must not exceed portfolio.promote_at")
+    if policy.portfolio.revenue_reference <= 0 or policy.portfolio.margin_reference <= 0:
+        raise PolicyError("portfolio.revenue_reference and margin_reference must be positive")
     if policy.alerts.cooling_critical_ratio < policy.alerts.cooling_warning_ratio:
         raise PolicyError("alerts.cooling_critical_ratio must be >= cooling_warning_ratio")
     if policy.alerts.order_gap_critical_ratio < policy.alerts.order_gap_warning_ratio:

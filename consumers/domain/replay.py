@@ -16,6 +16,7 @@ from consumers.domain.apply import apply, apply_all
 from consumers.domain.evaluate import Evaluation, evaluate, to_snapshot
 from consumers.domain.groups import Forest, Group, Member, build_forest, groups
 from consumers.domain.policy import DEFAULT_POLICY, Policy
+from consumers.domain.portfolio import PortfolioReview, figures_of, review_portfolio
 from consumers.domain.purchases import Purchases, account_share_of_wallet, purchases
 from consumers.domain.state import AccountState, empty_state
 from consumers.domain.whitespace import Gap, gaps
@@ -153,3 +154,17 @@ def replay_groups(
             for placed in group.members
         },
     )
+
+
+def replay_portfolio(
+    events: Iterable[BaseEvent], now: datetime, policy: Policy = DEFAULT_POLICY
+) -> list[PortfolioReview]:
+    """The portfolio review of every account with master data at ``now``, best score first:
+    what ``GET /v1/portfolio`` answers once the worker has evaluated every account at ``now``."""
+    replayed = replay(events, now, policy)
+    figures = [
+        figures_of(view.state, view.health)
+        for view in replayed.values()
+        if view.state.info is not None
+    ]
+    return review_portfolio(figures, policy)

@@ -61,13 +61,12 @@ TEAM_TOUCHPOINTS_KEPT = 50
 UNNAMED_OWNER = ""
 
 ORDER_HORIZON = timedelta(days=RETAIN_ORDERS_DAYS)
-#: The trailing window of revenue_12m (consumers/domain/purchases.py re-exports it as WINDOW).
-PURCHASE_WINDOW = timedelta(days=365)
-
 #: Touchpoints younger than this (relative to latest_at) are kept one by one.
 TEAM_HORIZON = timedelta(days=RETAIN_TEAM_TOUCHPOINTS_DAYS)
 #: Who spoke to whom is remembered (as a last contact) for this long.
 TEAM_MEMORY = timedelta(days=RETAIN_TEAM_MEMORY_DAYS)
+#: The trailing window of revenue_12m (consumers/domain/purchases.py re-exports it as WINDOW).
+PURCHASE_WINDOW = timedelta(days=365)
 TICKET_HORIZON = timedelta(days=RETAIN_TICKETS_DAYS)
 REORG_HORIZON = timedelta(days=RETAIN_REORGS_DAYS)
 
@@ -261,6 +260,7 @@ class AccountFacts:
     annual_revenue_target: float | None
     currency: str | None
     annual_potential: float | None = None  # what the account could buy in a year
+    strategic_flags: tuple[str, ...] = ()  # sorted, without repeats
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,19 @@ def account_profile(state: AccountState, health: Evaluation, policy: Policy) -> 
             )
             for p in people
         ],
+        team=[
+            TeamMemberRecord(
+                internal_owner=m.internal_owner,
+                stakeholders=list(m.stakeholders),
+                last_contact=m.last_contact,
+                touchpoints_90d=m.touchpoints_90d,
+            )
+            for m in account_team(
+                state, health.as_of, timedelta(days=policy.alerts.team_window_days)
+            ).members
+        ],
         annual_potential=potential,
+        strategic_flags=list(info.strategic_flags) if info else [],
         revenue_12m=bought.revenue_12m,
         margin_12m=bought.margin_12m,
         share_of_wallet=share_of_wallet(bought.revenue_12m, potential),
@@ -65,17 +77,6 @@ def account_profile(state: AccountState, health: Evaluation, policy: Policy) -> 
                 margin_12m=line.margin_12m,
             )
             for line in bought.lines
-        ],
-        team=[
-            TeamMemberRecord(
-                internal_owner=m.internal_owner,
-                stakeholders=list(m.stakeholders),
-                last_contact=m.last_contact,
-                touchpoints_90d=m.touchpoints_90d,
-            )
-            for m in account_team(
-                state, health.as_of, timedelta(days=policy.alerts.team_window_days)
-            ).members
         ],
         as_of=health.as_of,
     )

@@ -36,6 +36,7 @@ from services.api.routes import (
     kams,
     me,
     ops,
+    portfolio,
     probes,
     team,
 )
@@ -187,7 +188,8 @@ def create_api(settings: Settings, clock: Callable[[], datetime] | None = None) 
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (probes, me, freshness, events, accounts, team, kams, alerts, ops, dashboard):
+    modules = (probes, me, freshness, events, accounts, team, portfolio, kams, alerts, ops)
+    for module in (*modules, dashboard):
         app.include_router(module.router)
     return app
 

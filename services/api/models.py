@@ -246,6 +246,31 @@ class Team(BaseModel):
     )
 
 
+class PortfolioItem(BaseModel):
+    """One account of the portfolio review."""
+
+    account_id: str
+    name: str | None
+    tier: str | None
+    kam_id: str | None
+    revenue_12m: float
+    margin_share: float | None = Field(
+        description="margin_12m / revenue_12m; null without revenue."
+    )
+    share_of_wallet: float | None
+    relationship: float | None = Field(description="The health's relationship component (0–40).")
+    portfolio_score: float
+    suggestion: Literal["promote", "demote", "keep"]
+    reasons: list[str] = Field(description="The verdict, then the figures by points earned.")
+
+
+class Portfolio(BaseModel):
+    """The portfolio review: every account scored, best first."""
+
+    as_of: AwareDatetime | None
+    items: list[PortfolioItem]
+
+
 class QueueEntry(QueueItem):
     """One ranked queue line, with the account's name and tier (null without master data).
 

@@ -44,6 +44,15 @@ def _create_tables(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
+def _create_account_team(conn: Connection) -> None:
+    account_team.create(conn)
+
+
+def _add_strategic_flags(conn: Connection) -> None:
+    # Null until the account's next profile: read as no flags.
+    conn.execute(sa.text("ALTER TABLE accounts ADD COLUMN strategic_flags JSON"))
+
+
 def _add_purchases(conn: Connection) -> None:
     # Rows written before carry no figures: they read 0 / null until the
     # worker's next evaluation of the account publishes a profile with them.
@@ -59,10 +68,6 @@ def _add_purchases(conn: Connection) -> None:
     account_purchases.create(conn)
 
 
-def _create_account_team(conn: Connection) -> None:
-    account_team.create(conn)
-
-
 #: Every step, oldest first. Version 1 creates the tables; a later change to a
 #: table adds a step here (ALTER ...) as well as changing schema.py, which is
 #: what a fresh database is created from.
@@ -70,6 +75,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "read models: accounts, stakeholders, health, alerts, KAM queues", _create_tables),
     Migration(2, "accounts: potential and 12-month figures; account_purchases", _add_purchases),
     Migration(3, "the account team (issue 15)", _create_account_team),
+    Migration(4, "accounts: strategic_flags (issue 15)", _add_strategic_flags),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

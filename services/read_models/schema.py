@@ -76,6 +76,8 @@ accounts = sa.Table(
     sa.Column("revenue_12m", sa.Double, nullable=False, server_default="0"),
     sa.Column("margin_12m", sa.Double, nullable=False, server_default="0"),
     sa.Column("share_of_wallet", sa.Double),
+    # Schema version 4 (issue 15): the strategic criteria of the portfolio review.
+    sa.Column("strategic_flags", sa.JSON),
     sa.Index("ix_accounts_kam_id", "kam_id"),
     sa.Index("ix_accounts_parent_account_id", "parent_account_id"),
 )

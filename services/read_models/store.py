@@ -153,6 +153,7 @@ def apply_profile(conn: Connection, profile: AccountProfile) -> bool:
         revenue_12m=profile.revenue_12m,
         margin_12m=profile.margin_12m,
         share_of_wallet=profile.share_of_wallet,
+        strategic_flags=profile.strategic_flags,
     )
     upsert = stmt.on_conflict_do_update(
         index_elements=[accounts.c.account_id],
@@ -169,6 +170,12 @@ def apply_profile(conn: Connection, profile: AccountProfile) -> bool:
     }
     if rows:
         conn.execute(stakeholders.insert(), list(rows.values()))
+    conn.execute(account_team.delete().where(account_team.c.account_id == profile.account_id))
+    members = {
+        m.internal_owner: {"account_id": profile.account_id, **m.model_dump()} for m in profile.team
+    }
+    if members:
+        conn.execute(account_team.insert(), list(members.values()))
     conn.execute(
         account_purchases.delete().where(account_purchases.c.account_id == profile.account_id)
     )
@@ -178,12 +185,6 @@ def apply_profile(conn: Connection, profile: AccountProfile) -> bool:
     }
     if lines:
         conn.execute(account_purchases.insert(), list(lines.values()))
-    conn.execute(account_team.delete().where(account_team.c.account_id == profile.account_id))
-    members = {
-        m.internal_owner: {"account_id": profile.account_id, **m.model_dump()} for m in profile.team
-    }
-    if members:
-        conn.execute(account_team.insert(), list(members.values()))
     return True
 
 

@@ -309,6 +309,22 @@ def test_warmth_colours_follow_the_legend_and_empty_roles_show_a_dash(
     expect(page.locator("#how-score")).to_contain_text("healthy ≥ 75")
 
 
+def test_the_lead_opens_any_kams_queue_and_is_offered_no_ack(served: ServedApi, page: Page) -> None:
+    page.goto(f"{served.url}/dashboard/?token=tok-lead")
+    expect(page.locator("#who")).to_have_text("lead")
+    expect(page.locator("#overview")).to_contain_text("k1")
+    page.select_option("#kam-picker", "k2")
+    expect(page.locator("#queue")).to_contain_text("Work queue of k2")
+    expect(page.locator("#queue")).to_contain_text("Review ticket t9")
+    page.select_option("#kam-picker", "k1")
+    expect(page.locator("#queue")).to_contain_text("Call Anna Berg")
+    alerts = page.locator("#alert-list .alert")
+    expect(alerts).to_have_count(2)  # k1's open alerts, readable by the lead
+    # The lead may not ack or snooze (403), so the page offers neither.
+    expect(page.locator("#alert-list button.ack")).to_have_count(0)
+    expect(page.locator("#alert-list button.snooze")).to_have_count(0)
+
+
 @pytest.fixture
 def group(engine: Engine) -> Engine:
     """a1 (k1) heads a group: a1-parts (k1, healthy, buys Drives) and a1-labs (k2, Sensors)."""
@@ -363,17 +379,43 @@ def test_account_page_shows_the_group_and_the_whitespace_grid(
     expect(page.locator("#group")).to_contain_text("Not part of a group.")
 
 
-def test_the_lead_opens_any_kams_queue_and_is_offered_no_ack(served: ServedApi, page: Page) -> None:
+def test_the_account_page_shows_the_account_team(served: ServedApi, page: Page) -> None:
+    page.goto(f"{served.url}/dashboard/accounts/a1?token=tok-kam1")
+    team = page.locator("#team")
+    expect(team.locator("tr[data-owner]")).to_have_count(2)
+    expect(team.locator('tr[data-owner="k1"]')).to_contain_text("k1 (KAM)")
+    expect(team.locator('tr[data-owner="service-team"]')).to_contain_text("Ben Cole")
+    expect(page.locator("#known-only-by-kam")).to_have_text("Only the KAM knows: Anna Berg")
+
+
+def test_the_lead_reviews_the_portfolio_and_filters_the_promotions(
+    served: ServedApi, engine: Engine, page: Page
+) -> None:
+    with engine.begin() as conn:
+        apply_profile(
+            conn,
+            records.profile(
+                "rising",
+                0,
+                [],
+                name="Nordwerk GmbH",
+                tier="standard",
+                kam_id="k2",
+                revenue_12m=2_000_000.0,
+                margin_12m=700_000.0,
+                strategic_flags=["reference_customer"],
+            ),
+        )
+        apply_health(conn, health("rising", 1, 80.0))
     page.goto(f"{served.url}/dashboard/?token=tok-lead")
-    expect(page.locator("#who")).to_have_text("lead")
-    expect(page.locator("#overview")).to_contain_text("k1")
-    page.select_option("#kam-picker", "k2")
-    expect(page.locator("#queue")).to_contain_text("Work queue of k2")
-    expect(page.locator("#queue")).to_contain_text("Review ticket t9")
-    page.select_option("#kam-picker", "k1")
-    expect(page.locator("#queue")).to_contain_text("Call Anna Berg")
-    alerts = page.locator("#alert-list .alert")
-    expect(alerts).to_have_count(2)  # k1's open alerts, readable by the lead
-    # The lead may not ack or snooze (403), so the page offers neither.
-    expect(page.locator("#alert-list button.ack")).to_have_count(0)
-    expect(page.locator("#alert-list button.snooze")).to_have_count(0)
+    page.locator("#portfolio-link").click()
+    rows = page.locator("#portfolio tbody tr[data-account-id]")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_have_attribute("data-account-id", "rising")  # best score first
+    expect(rows.first).to_contain_text("promote")
+    expect(rows.first).to_contain_text("≥ promotion threshold 60")
+    page.select_option("#filter-suggestion", "promote")
+    expect(rows).to_have_count(1)
+    rows.first.locator("summary").click()
+    expect(rows.first).to_contain_text("strategic: reference_customer (+10)")
+    page.screenshot(path=str(SCREENSHOT_DIR / "keypulse-dashboard-portfolio.png"), full_page=True)

@@ -123,6 +123,24 @@ def test_demo_shows_alerts_and_queues_then_stops_cleanly(
         everyone = _get(f"{api}/v1/alerts?status=open", lead.group(1)) or []
         assert len({a["kam_id"] for a in everyone}) >= 2
 
+        # Issue 15: the one-person account team and the portfolio's two suggestions.
+        def team_alert() -> list[dict[str, Any]] | None:
+            found = _get(f"{api}/v1/alerts?status=open&kind=team_single_threaded", lead.group(1))
+            return found or None
+
+        (team,) = wait_for(team_alert, timeout=60, what="the team_single_threaded alert")
+        assert team["reason"].startswith(f"Only {team['kam_id']} has spoken to anyone at ")
+
+        def suggestions() -> dict[str, int] | None:
+            review = _get(f"{api}/v1/portfolio", lead.group(1)) or {"items": []}
+            counts: dict[str, int] = {}
+            for item in review["items"]:
+                counts[item["suggestion"]] = counts.get(item["suggestion"], 0) + 1
+            return counts if counts.get("promote") and counts.get("demote") else None
+
+        counts = wait_for(suggestions, timeout=60, what="a promotion and a demotion")
+        assert (counts["promote"], counts["demote"]) == (1, 1)
+
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, output()
         wait_for(lambda: children() == [], timeout=20, what="every child to exit")

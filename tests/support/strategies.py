@@ -59,6 +59,9 @@ def event_specs(draw: st.DrawFn) -> dict[str, Any]:
             "annual_revenue_target": draw(st.sampled_from([None, 500_000.0])),
             "currency": "EUR",
             "annual_potential": draw(st.sampled_from([None, 0.0, 80_000.0])),
+            "strategic_flags": draw(
+                st.sampled_from([None, [], ["market_leader"], ["multi_country", "market_leader"]])
+            ),
         }
     elif kind == "stakeholder.upserted":
         body |= {

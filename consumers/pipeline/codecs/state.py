@@ -96,7 +96,7 @@ def state_to_dict(
             return people_raw[key]  # an unchanged stakeholder: its encoding is the same
         return _stakeholder_to_dict(person)
 
-    return {
+    encoded: dict[str, Any] = {
         "v": FORMAT_VERSION,
         "account_id": state.account_id,
         "info": _reg(state.info, _facts_to_list),
@@ -115,8 +115,11 @@ def state_to_dict(
             "restructures",
             lambda: [[_t(r.at), r.event_id, r.unit, list(r.affected)] for r in state.restructures],
         ),
-        "team": part("team", lambda: _team_to_dict(state.team)),
     }
+    if state.team:
+        # Only when there is one: a state without a team is written as before it was kept.
+        encoded["team"] = part("team", lambda: _team_to_dict(state.team))
+    return encoded
 
 
 def _team_to_dict(team: Mapping[str, Mapping[str, TeamContact]]) -> dict[str, Any]:
@@ -205,12 +208,15 @@ def _facts_to_list(f: AccountFacts) -> list[Any]:
     # Fields added after format 2 are appended, so that a list written before
     # them still reads (missing → None); an absent one is not written at all.
     known = [f.name, f.tier, f.kam_id, f.parent_account_id, f.annual_revenue_target, f.currency]
+    if f.strategic_flags:
+        return [*known, f.annual_potential, list(f.strategic_flags)]
     return known if f.annual_potential is None else [*known, f.annual_potential]
 
 
 def _facts_from_list(raw: list[Any]) -> AccountFacts:
     name, tier, kam_id, parent, target, currency = raw[:6]
     potential = raw[6] if len(raw) > 6 else None
+    flags = tuple(str(x) for x in raw[7]) if len(raw) > 7 else ()
     return AccountFacts(
         name,
         tier,
@@ -219,6 +225,7 @@ def _facts_from_list(raw: list[Any]) -> AccountFacts:
         None if target is None else float(target),
         currency,
         annual_potential=None if potential is None else float(potential),
+        strategic_flags=flags,
     )
 
 

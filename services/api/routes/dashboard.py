@@ -39,3 +39,9 @@ def dashboard_account(account_id: str) -> HTMLResponse:
     """An account page (the script reads the account id from the path)."""
     del account_id
     return HTMLResponse(_page(), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/dashboard/portfolio", response_class=HTMLResponse)
+def dashboard_portfolio() -> HTMLResponse:
+    """The portfolio review page (suggestions to promote and demote)."""
+    return HTMLResponse(_page(), headers={"Cache-Control": "no-store"})

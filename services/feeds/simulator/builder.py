@@ -70,6 +70,7 @@ class AccountEvents:
         currency: str | None = "EUR",
         parent: str | None = None,
         potential: float | None = None,
+        flags: list[str] | None = None,
     ) -> events.AccountUpserted:
         """Master data: ``account.upserted`` (a changed ``kam`` is a handover)."""
         return events.AccountUpserted(
@@ -81,6 +82,7 @@ class AccountEvents:
             annual_revenue_target=target,
             currency=currency,
             annual_potential=potential,
+            strategic_flags=flags,
         )
 
     def person(

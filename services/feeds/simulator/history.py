@@ -199,6 +199,7 @@ class _Story:
             annual_revenue_target=p.annual_revenue_target,
             currency=p.currency,
             annual_potential=p.annual_potential,
+            strategic_flags=p.strategic_flags,
         )
         self.add(account_upserted(record))
 
@@ -289,13 +290,15 @@ class _Story:
     def order(self, day: float, every: float) -> None:
         p = self.plan
         amount = p.annual_revenue_target / 365 * every * self.rng.uniform(0.7, 1.3)
+        thin = p.scenario == "no_longer_key"
         order = ErpOrder(
             order_no=self.serial("SO"),
             customer_no=p.account_id,
             net_amount=round(amount, 2),
             currency=p.currency,
             booked_at=self.at(day),
-            margin=round(amount * self.rng.uniform(0.18, 0.35), 2),
+            # A thin margin on the account that no longer earns key-account care.
+            margin=round(amount * self.rng.uniform(0.18, 0.35) / (6 if thin else 1), 2),
             product_line=self.rng.choice(p.product_lines),
             business_unit=self.rng.choice(("Industry", "Service")),
         )

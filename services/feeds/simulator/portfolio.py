@@ -24,6 +24,8 @@ SCENARIOS: tuple[str, ...] = (
     "single_threaded",  # only the champion is still in touch: single_threaded
     "promotion",  # the champion becomes decision maker, a new champion is found (resolves)
     "kam_only",  # for five months only the KAM speaks to anyone there: team_single_threaded
+    "earns_promotion",  # a standard account with key-account figures: portfolio "promote"
+    "no_longer_key",  # a key account with small, thin-margin orders: portfolio "demote"
 )
 
 #: Scenario slots in assignment order: the first accounts of the shuffled
@@ -44,6 +46,8 @@ _SLOTS: tuple[str, ...] = (
     "p1_escalation",
     "single_threaded",
     "kam_only",
+    "earns_promotion",
+    "no_longer_key",
 )
 
 _KAM_NAMES = (
@@ -205,6 +209,7 @@ class AccountPlan:
     handover_to: str | None = None
     #: What the account could buy in a year (groups only: their whitespace is the demo's).
     annual_potential: float | None = None
+    strategic_flags: tuple[str, ...] = ()
 
     def holder(self, role: StakeholderRole) -> Person:
         """The first person in ``role`` (every account has a decision maker and a champion)."""
@@ -275,12 +280,22 @@ def build_portfolio(seed: int, accounts: int = 40, kams: int = 5) -> Portfolio:
     plans = []
     for idx, (account_id, name, tier, kam, parent) in enumerate(skeleton):
         scenario = scenario_of.get(idx)
-        if scenario in ("single_threaded", "kam_only") and tier == "standard":
+        if scenario == "single_threaded" and tier == "standard":
             tier = "key"  # the rules watch strategic and key accounts only
         handover_to = None
         if scenario == "handover":
             handover_to = next(k.kam_id for k in team if k.kam_id != kam)
-        plans.append(_account(rng, account_id, name, tier, kam, parent, scenario, handover_to))
+        plan = _account(rng, account_id, name, tier, kam, parent, scenario, handover_to)
+        # The later scenarios change the plan after it is drawn, so that every other
+        # account's draws (and story) stay as they were.
+        if scenario == "kam_only" and plan.tier == "standard":
+            plan = replace(plan, tier="key")
+        elif scenario == "earns_promotion":
+            flags = ("market_leader", "reference_customer")
+            plan = replace(plan, tier="standard", annual_revenue_target=4e6, strategic_flags=flags)
+        elif scenario == "no_longer_key":
+            plan = replace(plan, tier="key", annual_revenue_target=60_000.0)
+        plans.append(plan)
     grouped = {p.parent_account_id for p in plans if p.parent_account_id is not None}
     plans = [
         replace(p, annual_potential=_potential(p))

@@ -23,6 +23,7 @@ class AccountRecord:
     annual_revenue_target: float | None = None
     currency: str = "EUR"
     annual_potential: float | None = None
+    strategic_flags: tuple[str, ...] = ()
 
 
 def account_upserted(record: AccountRecord, source: str = "crm") -> AccountUpserted:
@@ -39,4 +40,5 @@ def account_upserted(record: AccountRecord, source: str = "crm") -> AccountUpser
         annual_revenue_target=record.annual_revenue_target,
         currency=record.currency,
         annual_potential=record.annual_potential,
+        strategic_flags=list(record.strategic_flags) or None,
     )

@@ -186,13 +186,20 @@ def _compare_account(
 def master_data_differences(
     account_id: str, state: AccountState, account_row: Row
 ) -> list[Difference]:
-    """Name, tier and kam_id of the ``accounts`` row against the replayed account facts."""
+    """Name, tier, kam_id, parent and strategic flags of the ``accounts`` row against the
+    replayed account facts."""
     info = state.info.value if state.info is not None else None
-    return [
+    diffs = [
         Difference(account_id, name, account_row[name], want)
         for name in MASTER_DATA_FIELDS
         if account_row[name] != (want := getattr(info, name) if info is not None else None)
     ]
+    # The portfolio review reads them; a row written before they were kept has null: none.
+    flags = sorted(account_row.get("strategic_flags") or [])
+    want_flags = list(info.strategic_flags) if info is not None else []
+    if flags != want_flags:
+        diffs.append(Difference(account_id, "strategic_flags", flags, want_flags))
+    return diffs
 
 
 def purchase_differences(

@@ -70,7 +70,13 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_rows(
             conn.execute(sa.text("DROP INDEX ix_accounts_parent_account_id"))
             account_purchases.drop(conn)
             account_team.drop(conn)  # version 3
-            for column in ("annual_potential", "revenue_12m", "margin_12m", "share_of_wallet"):
+            for column in (
+                "annual_potential",
+                "revenue_12m",
+                "margin_12m",
+                "share_of_wallet",
+                "strategic_flags",  # version 4
+            ):
                 conn.execute(sa.text(f"ALTER TABLE accounts DROP COLUMN {column}"))
             conn.execute(schema_version.delete().where(schema_version.c.version > 1))
             conn.execute(
@@ -80,7 +86,7 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_rows(
                 ),
                 {"as_of": at(0).replace(tzinfo=None)},
             )
-        assert ensure_schema(engine) == LATEST_VERSION == 3
+        assert ensure_schema(engine) == LATEST_VERSION == 4
         with engine.connect() as conn:
             old = conn.execute(sa.select(accounts)).one()
         assert (old.name, old.revenue_12m, old.share_of_wallet) == ("Old GmbH", 0.0, None)

@@ -256,26 +256,28 @@ def test_profile_replaces_the_account_team_and_only_the_kams_people_are_named(
     assert team.known_only_by_kam == ["s2"]  # s1 is also se-mia's, s3 left
 
 
-def test_a_version_2_database_gains_the_account_team_table(
+def test_a_version_2_database_gains_the_account_team_table_and_strategic_flags(
     fresh_database_url: Callable[[], str],
 ) -> None:
     engine = create_engine_for(fresh_database_url())
     try:
         with engine.begin() as conn:
-            # Everything of versions 1 and 2 (purchases), nothing of 3 (the team).
             for table in metadata.sorted_tables:
                 if table is not account_team:
                     table.create(conn)
-            for version in (1, 2):
-                conn.execute(
-                    schema_version.insert().values(
-                        version=version, description=f"v{version}", applied_at=datetime.now(UTC)
-                    )
+            conn.execute(sa.text("ALTER TABLE accounts DROP COLUMN strategic_flags"))
+            conn.execute(
+                schema_version.insert().values(
+                    version=2, description="v2", applied_at=datetime.now(UTC)
                 )
+            )
         assert ensure_schema(engine) == LATEST_VERSION
-        assert _versions(engine) == list(range(1, LATEST_VERSION + 1))
-        _apply(engine, [profile("a1", 1, [], team=[_member("k1", ["s1"], 0, 1)])])
+        assert _versions(engine) == list(range(2, LATEST_VERSION + 1))
+        team = [_member("k1", ["s1"], 0, 1)]
+        _apply(engine, [profile("a1", 1, [], team=team, strategic_flags=["market_leader"])])
         assert len(_rows(engine, sa.select(account_team))) == 1
+        (row,) = _rows(engine, sa.select(accounts.c.strategic_flags))
+        assert row.strategic_flags == ["market_leader"]
     finally:
         engine.dispose()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.domain.replay import event_clock, replay, replay_groups
+from consumers.domain.replay import event_clock, replay, replay_groups, replay_portfolio
 from schemas.decode import validate_event
 from schemas.events import EVENT_MODELS, BaseEvent
 from schemas.vocabulary import ALERT_KINDS as ALERT_KINDS_IN_ORDER
@@ -181,3 +181,17 @@ def test_the_demos_groups_show_gaps_potentials_and_growth_lines_after_the_backfi
     assert len(growth) >= 3, "healthy members with a gap get growth lines"
     standalone = [a for a in accounts if a not in grouped]
     assert all(accounts[a].share_of_wallet() is None for a in standalone)
+
+
+def test_the_portfolio_suggests_exactly_the_two_scenario_accounts(
+    history: list[BaseEvent],
+) -> None:
+    portfolio = build_portfolio(7)
+    suggested = {
+        r.figures.account_id: r.suggestion
+        for r in replay_portfolio(history, ANCHOR)
+        if r.suggestion != "keep"
+    }
+    (rising,) = portfolio.by_scenario("earns_promotion")
+    (fading,) = portfolio.by_scenario("no_longer_key")
+    assert suggested == {rising.account_id: "promote", fading.account_id: "demote"}

@@ -326,3 +326,10 @@ def test_history_points_are_compared_with_the_events_up_to_their_instant() -> No
     assert history_differences(account_id, points, [extra]) == [
         Difference(account_id, f"history[{before.isoformat()}]", PRESENT, None)
     ]
+
+
+def test_strategic_flags_the_replay_does_not_know_are_named(
+    tables: dict[str, dict[str, Any]],
+) -> None:
+    tables["acct-02"]["account"]["strategic_flags"] = ["market_leader"]
+    assert diffs(tables) == [Difference("acct-02", "strategic_flags", ["market_leader"], [])]
