@@ -19,7 +19,11 @@ from consumers.domain.rules import Condition
 from consumers.domain.vocabulary import SEVERITY_RANK
 from schemas.outputs import AlertRecord
 
-#: Kinds whose onset is the evaluation time itself: never re-keyed on a moved onset.
+#: Kinds never re-keyed on a moved onset: health_drop's onset is the evaluation
+#: time itself; team_single_threaded's moves with the KAM's first assignment and
+#: colleagues' last contacts as late or re-applied events arrive, and re-keying
+#: it raised ids again that an earlier step had resolved (the sink never reopens
+#: those), so after a restart the read models lost the open alert.
 DRIFTING_ONSET = frozenset({"health_drop", "team_single_threaded"})
 
 

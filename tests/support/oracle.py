@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from consumers.domain.alerts import DRIFTING_ONSET
 from consumers.domain.policy import DEFAULT_POLICY
 from consumers.domain.replay import event_clock, fold_accounts, replay
 from schemas.events import BaseEvent
@@ -41,7 +42,8 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
       these checks (and the messages) are ``keypulse verify``'s own
       (services/ops/verify/compare.py);
     * open alerts: the replay's open alerts at the end (ids included, but
-      for health_drop, whose onset is the evaluation that saw the drop);
+      for the drifting-onset kinds, health_drop and team_single_threaded,
+      whose id comes from the evaluation that first saw the condition);
     * queues: each KAM lists exactly the replay's accounts of that KAM, ranked
       by priority, with the health and open-alert count the other tables show.
     """
@@ -77,7 +79,7 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
             diffs.append(f"{account_id} band {band} != {oracle[account_id].health.band} at the end")
 
     def key(kind: str, alert_id: str, *rest: Any) -> tuple[Any, ...]:
-        return ("" if kind == "health_drop" else alert_id, kind, *rest)
+        return ("" if kind in DRIFTING_ONSET else alert_id, kind, *rest)
 
     got_alerts = sorted(
         key(r["kind"], r["alert_id"], r["account_id"], r["subject"], r["severity"], r["kam_id"])
