@@ -20,7 +20,7 @@ from consumers.domain.policy import Policy
 from consumers.domain.scoring import Scored
 from consumers.domain.sentences import n_days
 from consumers.domain.state import AccountState, ReorgStep, StakeholderState
-from consumers.domain.team import last_contacts, recent_voices
+from consumers.domain.team import recent_voices
 from consumers.domain.vocabulary import BAND_RANK, KEY_ROLES, ROLE_LABEL
 from consumers.domain.warmth import last_contact, role_since, silent_since
 
@@ -251,16 +251,11 @@ def _team_single_threaded(state: AccountState, view: AsOf, policy: Policy) -> li
     if len(voices) != 1:
         return []  # nobody spoke to the account (single_threaded covers that), or several did
     (only,) = voices
-    # Onset: when the last other colleague's touchpoint left the window (or the
-    # account became known): from the state alone, so replay and stream agree.
-    others = [
-        seen
-        for who, by_stakeholder in last_contacts(state, now).items()
-        if who != only
-        for seen in by_stakeholder.values()
-    ]
-    first_known = min(span.first for span in state.kams.values())
-    since = min(now, max([first_known, *(seen + window for seen in others)]))
+    # Onset: the evaluation that sees it (a drifting-onset kind, like health_drop;
+    # see alerts.DRIFTING_ONSET). An onset derived from the state moved with late
+    # and re-applied events, and an alert that cleared and held again came back
+    # with an id the read models had already resolved.
+    since = now
     reason = (
         f"Only {only} has spoken to anyone at {state.name} in {n_days(int(a.team_window_days))}"
     )

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from consumers.domain.alerts import DRIFTING_ONSET
 from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.history import history_instants_between
 from consumers.domain.replay import event_clock, fold_accounts, replay, replay_history
@@ -46,12 +47,13 @@ def run(
 def alert_keys(alerts: Any) -> set[tuple[str, str, str | None, str, str | None]]:
     """Identity and content of open alerts.
 
-    A health_drop's onset is the evaluation time that saw the drop, so its id
-    depends on when the stream evaluated; every other id is a function of the
-    events alone and must match the replay's.
+    The drifting-onset kinds (health_drop, team_single_threaded) take their
+    onset from the evaluation that saw them, so their ids depend on when the
+    stream evaluated; every other id is a function of the events alone and
+    must match the replay's.
     """
     return {
-        ("" if a.kind == "health_drop" else a.alert_id, a.kind, a.subject, a.severity, a.kam_id)
+        ("" if a.kind in DRIFTING_ONSET else a.alert_id, a.kind, a.subject, a.severity, a.kam_id)
         for a in alerts
     }
 
