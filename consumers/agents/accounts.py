@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
-from faust.types import EventT
+from faust.types import TP, EventT
 from faust.web import Request, Response, View
 
 from consumers.agents.batched_table import batched_table, tables_settling
@@ -73,9 +73,27 @@ class AccountStage:
         # order they were taken, so an account's records keep the order of its steps.
         self._sender = RecordSender.of_app(app, last_alone=settings.tansu_workarounds)
 
-    async def process(self, events: Sequence[EventT[Any]]) -> None:
-        """Handle one batch of input messages."""
-        valid = [(e, d) for e in events if (d := await self._decode(e)) is not None]
+    def prepare(self, event: EventT[Any]) -> BaseEvent | EventRejected:
+        """Decode one input message (the Batcher calls this once, as it arrives)."""
+        raw = event.message.value if isinstance(event.message.value, bytes) else b""
+        try:
+            return decode_event(raw, now=datetime.now(UTC) if self.wall_clock else None)
+        except EventRejected as exc:
+            return exc
+
+    @staticmethod
+    def event_time(prepared: BaseEvent | EventRejected) -> float | None:
+        """When a decoded event occurred (POSIX seconds); None for a rejected one."""
+        return None if isinstance(prepared, EventRejected) else prepared.occurred_at.timestamp()
+
+    def assigned(self) -> set[TP]:
+        """The input partitions this worker owns now."""
+        names = set(self.input_names)
+        return {tp for tp in self.app.consumer.assignment() if tp.topic in names}
+
+    async def process(self, batch: Sequence[tuple[EventT[Any], BaseEvent | EventRejected]]) -> None:
+        """Handle one batch of input messages (with what :meth:`prepare` made of each)."""
+        valid = [(e, d) for e, p in batch if (d := await self._admit(e, p)) is not None]
         await self._refresh_index()
         # Table reads and writes happen inside handle(), with no await in between,
         # so the timer and the agent never interleave on one account.
@@ -90,16 +108,18 @@ class AccountStage:
             for event, decoded in valid
         )
 
-    async def _decode(self, event: EventT[Any]) -> BaseEvent | None:
+    async def _admit(
+        self, event: EventT[Any], prepared: BaseEvent | EventRejected
+    ) -> BaseEvent | None:
+        """The decoded event if valid and on its home partition; else dead-letter or forward it."""
         message = event.message
         raw = message.value if isinstance(message.value, bytes) else b""
         key = message.key if isinstance(message.key, bytes) else None
-        try:
-            decoded = decode_event(raw, now=datetime.now(UTC) if self.wall_clock else None)
-        except EventRejected as exc:
-            await self.outputs.dead_letter(message.tp, message.offset, key, raw, exc.reason)
+        if isinstance(prepared, EventRejected):
+            await self.outputs.dead_letter(message.tp, message.offset, key, raw, prepared.reason)
             self.metrics.dead_letters.labels(message.topic).inc()
             return None
+        decoded = prepared
         home = partition_for(decoded.account_id, self.partitions)
         if message.partition != home:
             # Never apply on the wrong partition: its worker may not own the account.
@@ -228,7 +248,14 @@ def register_account_stage(
 
     @app.agent(stage.source, name="accounts")
     async def accounts(stream: faust.StreamT[Any]) -> None:
-        batcher = Batcher(cast(faust.Stream[Any], stream), BATCH_LIMITS, consumer_lag(app))
+        batcher = Batcher(
+            cast(faust.Stream[Any], stream),
+            BATCH_LIMITS,
+            consumer_lag(app),
+            prepare=stage.prepare,
+            event_time=stage.event_time,
+            assigned=stage.assigned,
+        )
         async for batch in batcher.batches():
             await stage.process(batch)
 
