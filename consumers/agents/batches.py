@@ -112,11 +112,6 @@ class Batcher(Generic[P]):
         self._room = asyncio.Event()  # _pending holds fewer than max_events
         self._room.set()
 
-    @property
-    def held(self) -> int:
-        """Events held back for event-time order."""
-        return len(self._order)
-
     async def _collect(self, value: Any) -> Any:
         """Stream processor: append the current event to the pending batch."""
         limits = self._limits
@@ -196,7 +191,7 @@ class Batcher(Generic[P]):
         Events of partitions this worker no longer owns are dropped
         unacknowledged: the new owner reads them again.
         """
-        owned = set(self._assigned())
+        owned = self._assigned()
         if owned != self._owned:
             self._order.discard_sources(lambda tp: tp in owned)
             self._order.expect(owned - self._owned)

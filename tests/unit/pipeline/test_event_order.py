@@ -13,6 +13,13 @@ def order(max_held: int = 1_000, expect_seconds: float = 3.0) -> EventTimeOrder[
     return EventTimeOrder(max_held, BACKLOG, expect_seconds)
 
 
+def contacts_behind(max_held: int = 1_000) -> EventTimeOrder[str]:
+    """An order in a backlog whose contacts partition stands at event time 1.0."""
+    o = order(max_held)
+    assert o.offer("c1", "contacts", 1.0, lag=500, now=0) == ["c1"]
+    return o
+
+
 def test_live_traffic_passes_straight_through() -> None:
     o = order()
     assert o.offer("a", "orders", 50.0, lag=0, now=0) == ["a"]
@@ -61,8 +68,7 @@ def test_an_expected_source_that_stays_silent_is_an_empty_partition() -> None:
 
 
 def test_holding_is_bounded_oldest_first() -> None:
-    o = order(max_held=2)
-    o.offer("c1", "contacts", 1.0, lag=500, now=0)
+    o = contacts_behind(max_held=2)
     assert o.offer("o1", "orders", 30.0, lag=0, now=0) == []
     assert o.offer("o2", "orders", 20.0, lag=0, now=0) == []
     assert o.offer("o3", "orders", 40.0, lag=0, now=0) == ["o2"]
@@ -70,8 +76,7 @@ def test_holding_is_bounded_oldest_first() -> None:
 
 
 def test_release_all_empties_the_buffer_and_stops_waiting_for_the_silent() -> None:
-    o = order()
-    o.offer("c1", "contacts", 1.0, lag=500, now=0)
+    o = contacts_behind()
     o.offer("o2", "orders", 40.0, lag=0, now=0)
     o.offer("o1", "orders", 30.0, lag=0, now=0)
     assert o.release_all() == ["o1", "o2"]
@@ -83,16 +88,14 @@ def test_release_all_empties_the_buffer_and_stops_waiting_for_the_silent() -> No
 
 
 def test_unreadable_items_go_at_once() -> None:
-    o = order()
-    o.offer("c1", "contacts", 1.0, lag=500, now=0)
+    o = contacts_behind()
     o.offer("o1", "orders", 30.0, lag=0, now=0)
     assert o.offer("bad", "orders", None, lag=0, now=0) == ["bad"]
     assert len(o) == 1
 
 
 def test_lost_partitions_drop_what_they_held_and_stop_holding_others() -> None:
-    o = order()
-    o.offer("c1", "contacts", 1.0, lag=500, now=0)
+    o = contacts_behind()
     o.offer("o1", "orders", 30.0, lag=200, now=0)
     o.offer("o2", "orders", 31.0, lag=199, now=0)
     assert o.discard_sources(lambda source: source != "orders") == ["o1", "o2"]
