@@ -11,11 +11,11 @@ its ``(occurred_at, event_id)``; the newest stamp wins (state.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from consumers.domain.errors import DomainError
+from consumers.domain.evolve import evolve
 from consumers.domain.retention import retain
 from consumers.domain.state import (
     AFFECTED_KEPT,
@@ -103,7 +103,7 @@ def _apply_unretained(state: AccountState, event: BaseEvent) -> AccountState:
     at = _utc(event.occurred_at)
     advanced = state.latest_at is None or at > state.latest_at
     before = state
-    state = replace(
+    state = evolve(
         state,
         latest_at=at if advanced else state.latest_at,
         first_seen=at if state.first_seen is None or at < state.first_seen else state.first_seen,
@@ -134,7 +134,7 @@ def _account_upserted(state: AccountState, event: AccountUpserted, at: datetime)
         ),
         strategic_flags=tuple(sorted(set(event.strategic_flags or ()))),
     )
-    return replace(
+    return evolve(
         state,
         info=newer(state.info, Reg(facts, at, event.event_id)),
         kams={**state.kams, event.kam_id: _widen(state.kams.get(event.kam_id), at)},
@@ -152,7 +152,7 @@ def _stakeholder_upserted(
         state,
         event.stakeholder_id,
         at,
-        lambda s: replace(
+        lambda s: evolve(
             s,
             name=newer(s.name, Reg(event.name, at, eid)),
             title=newer(s.title, Reg(event.title, at, eid)),
@@ -169,11 +169,11 @@ def _contact_logged(state: AccountState, event: ContactLogged, at: datetime) -> 
         state,
         event.stakeholder_id,
         at,
-        lambda s: replace(s, touchpoints=_add_touchpoint(s.touchpoints, point)),
+        lambda s: evolve(s, touchpoints=_add_touchpoint(s.touchpoints, point)),
     )
     owner = event.internal_owner or UNNAMED_OWNER
     team = _add_team_touchpoint(state.team, owner, event.stakeholder_id, at, event.event_id)
-    return replace(state, team=team)
+    return evolve(state, team=team)
 
 
 # --- reorganisations --------------------------------------------------------------------------
@@ -186,16 +186,16 @@ def _stakeholder_joined(
     step = ReorgStep(at, eid, "joined", event.role)
 
     def joined(s: StakeholderState) -> StakeholderState:
-        s = replace(
+        s = evolve(
             s,
             role=newer(s.role, Reg(str(event.role), at, eid)),
             status=newer(s.status, Reg("active", at, eid)),
             reorg=_top(s.reorg, step, REORG_STEPS_PER_STAKEHOLDER),
         )
         if event.name is not None:
-            s = replace(s, name=newer(s.name, Reg(event.name, at, eid)))
+            s = evolve(s, name=newer(s.name, Reg(event.name, at, eid)))
         if event.title is not None:
-            s = replace(s, title=newer(s.title, Reg(event.title, at, eid)))
+            s = evolve(s, title=newer(s.title, Reg(event.title, at, eid)))
         return s
 
     return _person(state, event.stakeholder_id, at, joined)
@@ -208,7 +208,7 @@ def _stakeholder_left(state: AccountState, event: StakeholderLeft, at: datetime)
         state,
         event.stakeholder_id,
         at,
-        lambda s: replace(
+        lambda s: evolve(
             s,
             status=newer(s.status, Reg("left", at, eid)),
             reorg=_top(s.reorg, step, REORG_STEPS_PER_STAKEHOLDER),
@@ -221,13 +221,13 @@ def _role_changed(state: AccountState, event: RoleChanged, at: datetime) -> Acco
     step = ReorgStep(at, eid, "role_changed", event.new_role)
 
     def changed(s: StakeholderState) -> StakeholderState:
-        s = replace(
+        s = evolve(
             s,
             role=newer(s.role, Reg(str(event.new_role), at, eid)),
             reorg=_top(s.reorg, step, REORG_STEPS_PER_STAKEHOLDER),
         )
         if event.title is not None:
-            s = replace(s, title=newer(s.title, Reg(event.title, at, eid)))
+            s = evolve(s, title=newer(s.title, Reg(event.title, at, eid)))
         return s
 
     return _person(state, event.stakeholder_id, at, changed)
@@ -236,7 +236,7 @@ def _role_changed(state: AccountState, event: RoleChanged, at: datetime) -> Acco
 def _unit_restructured(state: AccountState, event: UnitRestructured, at: datetime) -> AccountState:
     affected = tuple(sorted(set(event.affected_stakeholder_ids)))[:AFFECTED_KEPT]
     item = Restructure(at, event.event_id, event.unit, affected)
-    return replace(state, restructures=_top(state.restructures, item, RESTRUCTURES_KEPT))
+    return evolve(state, restructures=_top(state.restructures, item, RESTRUCTURES_KEPT))
 
 
 # --- orders -----------------------------------------------------------------------------------
@@ -251,13 +251,13 @@ def _order_placed(state: AccountState, event: OrderPlaced, at: datetime) -> Acco
         business_unit=event.business_unit,
     )
     placed = Reg(facts, at, event.event_id)
-    return _order(state, event.order_id, lambda o: replace(o, placed=newer(o.placed, placed)))
+    return _order(state, event.order_id, lambda o: evolve(o, placed=newer(o.placed, placed)))
 
 
 def _order_cancelled(state: AccountState, event: OrderCancelled, at: datetime) -> AccountState:
     cancelled: Reg[None] = Reg(None, at, event.event_id)
     return _order(
-        state, event.order_id, lambda o: replace(o, cancelled=newer(o.cancelled, cancelled))
+        state, event.order_id, lambda o: evolve(o, cancelled=newer(o.cancelled, cancelled))
     )
 
 
@@ -274,7 +274,7 @@ def _ticket_opened(state: AccountState, event: TicketOpened, at: datetime) -> Ac
     return _ticket(
         state,
         event.ticket_id,
-        lambda t: replace(
+        lambda t: evolve(
             t,
             opened=newer(t.opened, Reg(facts, at, eid)),
             status=newer(t.status, Reg("open", at, eid)),
@@ -287,9 +287,9 @@ def _ticket_escalated(state: AccountState, event: TicketEscalated, at: datetime)
     severity = event.severity
 
     def escalated(t: Ticket) -> Ticket:
-        t = replace(t, escalated=newer(t.escalated, Reg(None, at, eid)))
+        t = evolve(t, escalated=newer(t.escalated, Reg(None, at, eid)))
         if severity is not None:
-            t = replace(t, severity_change=newer(t.severity_change, Reg(str(severity), at, eid)))
+            t = evolve(t, severity_change=newer(t.severity_change, Reg(str(severity), at, eid)))
         return t
 
     return _ticket(state, event.ticket_id, escalated)
@@ -302,7 +302,7 @@ def _ticket_status(value: str) -> Handler:
         state: AccountState, event: TicketResolved | TicketReopened, at: datetime
     ) -> AccountState:
         status = Reg(value, at, event.event_id)
-        return _ticket(state, event.ticket_id, lambda t: replace(t, status=newer(t.status, status)))
+        return _ticket(state, event.ticket_id, lambda t: evolve(t, status=newer(t.status, status)))
 
     return handler
 
@@ -340,18 +340,18 @@ def _person(
 ) -> AccountState:
     current = state.stakeholders.get(sid) or StakeholderState(stakeholder_id=sid, known_since=at)
     if at < current.known_since:
-        current = replace(current, known_since=at)
-    return replace(state, stakeholders={**state.stakeholders, sid: change(current)})
+        current = evolve(current, known_since=at)
+    return evolve(state, stakeholders={**state.stakeholders, sid: change(current)})
 
 
 def _order(state: AccountState, oid: str, change: Callable[[Order], Order]) -> AccountState:
     current = state.orders.get(oid) or Order(order_id=oid)
-    return replace(state, orders={**state.orders, oid: change(current)})
+    return evolve(state, orders={**state.orders, oid: change(current)})
 
 
 def _ticket(state: AccountState, tid: str, change: Callable[[Ticket], Ticket]) -> AccountState:
     current = state.tickets.get(tid) or Ticket(ticket_id=tid)
-    return replace(state, tickets={**state.tickets, tid: change(current)})
+    return evolve(state, tickets={**state.tickets, tid: change(current)})
 
 
 def _top(items: tuple[S, ...], item: S, keep: int) -> tuple[S, ...]:
