@@ -72,6 +72,10 @@ class AccountStage:
         )
         self.processor = AccountProcessor(self.table, clock_for(settings.clock), policy)
         self._indexed_partitions: frozenset[int] | None = None
+        # Held while the processor or the table is used (a batch in its engine
+        # thread, a timer tick, an index rebuild) and until that work's records
+        # are handed to the producer: one user at a time, in the order they came.
+        self._engine = asyncio.Lock()
         # The agent and the due-account timer both send: whole flushes in the
         # order they were taken, so an account's records keep the order of its steps.
         self._sender = RecordSender.of_app(app, last_alone=settings.tansu_workarounds)
@@ -97,10 +101,14 @@ class AccountStage:
     async def process(self, batch: Sequence[tuple[EventT[Any], BaseEvent | EventRejected]]) -> None:
         """Handle one batch of input messages (with what :meth:`prepare` made of each)."""
         valid = [(e, d) for e, p in batch if (d := await self._admit(e, p)) is not None]
-        await self._refresh_index()
-        # Table reads and writes happen inside handle(), with no await in between,
-        # so the timer and the agent never interleave on one account.
-        await self._send(self.processor.handle(d for _, d in valid))
+        events = [d for _, d in valid]
+        async with self._engine:
+            await self._refresh_index()
+            # In a thread, so that the event loop goes on meanwhile: Faust keeps
+            # fetching and handing the next batch's messages to the Batcher, in
+            # the time the loop would otherwise spend waiting for the broker.
+            outputs = await asyncio.to_thread(self.processor.handle, events)
+            await self._send(outputs)
         self.metrics.processed_batch(
             (
                 event.message.topic,
@@ -190,12 +198,13 @@ class AccountStage:
         """
         if tables_settling(self.app):
             return
-        await self._refresh_index()
         for _ in range(DUE_BATCH // DUE_CHUNK):
-            outputs = self.processor.evaluate_due(limit=DUE_CHUNK)
-            if not outputs:
-                break
-            await self._send(outputs)
+            async with self._engine:
+                await self._refresh_index()
+                outputs = self.processor.evaluate_due(limit=DUE_CHUNK)
+                if not outputs:
+                    break
+                await self._send(outputs)
 
     async def _refresh_index(self) -> None:
         """After each change of partition assignment: rebuild the due index, resend outboxes.
