@@ -10,7 +10,8 @@ of the set of events).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,46 +39,66 @@ class AccountTeam:
 
 def kam_at(state: AccountState, at: datetime) -> str | None:
     """The KAM who owned the account at ``at`` (see the module docs); None without master data."""
+    return _kam_lookup(state)(at)
+
+
+def _kam_lookup(state: AccountState) -> Callable[[datetime], str | None]:
+    """:func:`kam_at` for many times: the ownerships are sorted once, each time is a bisection.
+
+    The team's readers resolve the owner of every kept touchpoint, and
+    sorting the ownerships for each of them was most of their time.
+    """
     if not state.kams:
-        return None
-    began = [(span.first, kam) for kam, span in state.kams.items()]
-    before = [b for b in began if b[0] <= at]
-    return max(before)[1] if before else min(began)[1]
+        return lambda at: None
+    # The ownership that began last at or before ``at`` (ties: the larger id,
+    # as max() over (began, kam) picks), else the earliest.
+    began = sorted((span.first, kam) for kam, span in state.kams.items())
+    starts = [first for first, _ in began]
+    earliest = began[0][1]
+
+    def owner(at: datetime) -> str | None:
+        i = bisect_right(starts, at)
+        return began[i - 1][1] if i else earliest
+
+    return owner
 
 
-def _who(state: AccountState, owner: str, at: datetime) -> str | None:
-    return owner if owner != UNNAMED_OWNER else kam_at(state, at)
-
-
-def _touchpoints(state: AccountState, now: datetime) -> Iterator[tuple[str, str, datetime]]:
-    """(internal person, stakeholder_id, occurred_at) of every kept touchpoint up to ``now``."""
+def _touchpoints(
+    state: AccountState, now: datetime, since: datetime | None = None
+) -> Iterator[tuple[str, str, datetime]]:
+    """(internal person, stakeholder_id, occurred_at) of every kept touchpoint up to ``now``
+    (and after ``since``, if given)."""
+    kam = _kam_lookup(state)
     for owner, contacts in state.team.items():
+        named = owner != UNNAMED_OWNER
         for sid, contact in contacts.items():
             for at, _ in contact.recent:
-                who = _who(state, owner, at)
-                if who is not None and at <= now:
+                if at > now or (since is not None and at <= since):
+                    continue
+                who = owner if named else kam(at)
+                if who is not None:
                     yield who, sid, at
 
 
 def recent_voices(state: AccountState, now: datetime, window: timedelta) -> dict[str, int]:
     """Touchpoints per internal person within ``(now - window, now]``."""
     counts: dict[str, int] = {}
-    for who, _, at in _touchpoints(state, now):
-        if at > now - window:
-            counts[who] = counts.get(who, 0) + 1
+    for who, _, _ in _touchpoints(state, now, since=now - window):
+        counts[who] = counts.get(who, 0) + 1
     return counts
 
 
 def last_contacts(state: AccountState, now: datetime) -> dict[str, dict[str, datetime]]:
     """Each internal person's last contact per stakeholder, as far as the team memory goes."""
     found: dict[str, dict[str, datetime]] = {}
+    kam = _kam_lookup(state)
     for owner, contacts in state.team.items():
         for sid, contact in contacts.items():
             times = [contact.last, *(at for at, _ in contact.recent)]
             seen = max((t for t in times if t <= now), default=None)
             if seen is None:
                 continue
-            who = _who(state, owner, seen)
+            who = owner if owner != UNNAMED_OWNER else kam(seen)
             if who is None:
                 continue
             mine = found.setdefault(who, {})

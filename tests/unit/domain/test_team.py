@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consumers.domain.alerts import open_alerts_for
 from consumers.domain.apply import fold_events
 from consumers.domain.due import next_due
 from consumers.domain.evaluate import evaluate
 from consumers.domain.priority import next_action
-from consumers.domain.state import TEAM_TOUCHPOINTS_KEPT
-from consumers.domain.team import account_team
+from consumers.domain.state import TEAM_TOUCHPOINTS_KEPT, Span
+from consumers.domain.team import account_team, kam_at
 from schemas.events import BaseEvent
 from tests.support.strategies import BASE, arrivals
 from tests.unit.conftest import T0
@@ -178,3 +180,33 @@ def test_any_order_and_duplicates_give_the_same_team(
     now = BASE + timedelta(days=950)
     for at in (now, BASE + timedelta(days=45)):
         assert account_team(shuffled, at, WINDOW) == account_team(in_order, at, WINDOW)
+
+
+def _kam_at_by_definition(kams: dict[str, Any], at: Any) -> str | None:
+    """The module docs' rule, literally: the ownership begun last at or before, else the first."""
+    if not kams:
+        return None
+    began = [(span.first, kam) for kam, span in kams.items()]
+    before = [b for b in began if b[0] <= at]
+    return max(before)[1] if before else min(began)[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    starts=st.dictionaries(
+        st.sampled_from(["kam-a", "kam-b", "kam-c", "kam-d"]),
+        st.integers(min_value=0, max_value=6),
+        max_size=4,
+    ),
+    probe=st.integers(min_value=-1, max_value=7),
+)
+def test_the_kam_at_a_time_follows_the_ownerships_begun_before_it(
+    starts: dict[str, int], probe: int
+) -> None:
+    # Same-day starts are ties, broken by the larger id: the bisection must agree.
+    kams = {
+        kam: Span(T0 + timedelta(days=d), T0 + timedelta(days=d + 30)) for kam, d in starts.items()
+    }
+    state = replace(fold_events("acme", []), kams=kams)
+    at = T0 + timedelta(days=probe)
+    assert kam_at(state, at) == _kam_at_by_definition(kams, at)
