@@ -30,13 +30,14 @@ log = logging.getLogger(__name__)
 #: keeps one timer tick from holding the event loop for long.
 DUE_BATCH = 300
 #: Most parsed account records kept in memory beside the table, least recently
-#: stepped dropped first. A parsed record costs about 46-59 KB resident
-#: against about 6 KB for its bytes in the table, so the cache, not the
-#: table, decides the worker's memory: 2,500 entries are ~150 MB whatever the
-#: number of accounts owned. A miss costs one decode (decompress, JSON, parse:
-#: ~0.15-0.9 ms, as much as a step again; bench phase (e)), so the accounts a
-#: busy worker steps over and over must fit: both bench mixes (500 deep and
-#: 2,000 shallow accounts) do, with room to spare.
+#: stepped dropped first. A parsed deep-mix record (120 events) costs some
+#: 80-100 KB resident against about 6 KB for its bytes in the table, so the
+#: cache would decide the worker's memory if it grew with the accounts owned:
+#: 2,500 entries are ~250 MB however many there are. A miss costs one decode
+#: (decompress, JSON, parse: 0.4-2 ms at 10-1,000 events of history, bench
+#: phase (e)), about as much as the step itself, so the accounts a busy worker
+#: steps over and over must fit: both bench mixes (500 deep and 2,000 shallow
+#: accounts) do, with a quarter to spare.
 PARSED_CACHE_MAX = 2_500
 
 
