@@ -66,7 +66,8 @@ class AccountStage:
         self.wall_clock = settings.clock == "wall"
         self.outputs = Outputs(app, settings)
         self.input_names = [settings.topics.name(t) for t in INPUT_TOPICS]
-        self.table = batched_table(app, "accounts", self.partitions)
+        # Values are stored_to_bytes records (consumers/pipeline/codecs/record.py).
+        self.table = batched_table(app, "accounts", self.partitions, value_serializer="raw")
         self.source = app.topic(
             *self.input_names, key_type=bytes, value_type=bytes, value_serializer="raw"
         )

@@ -15,7 +15,7 @@ the producer before it commits offsets, so at-least-once holds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import faust
 
@@ -89,8 +89,9 @@ def batched_table(
     name: str,
     partitions: int,
     partition_key: Callable[[str], str] | None = None,
+    value_serializer: Literal["json", "raw"] = "json",
 ) -> BatchedChangelogTable:
-    """Declare a keyed-by-str, JSON-valued table with batched changelog sends.
+    """Declare a keyed-by-str table with batched changelog sends.
 
     Raw UTF-8 keys and ``use_partitioner``: the changelog record of a key lands
     on murmur2(key), the partition of the input messages for that key, so
@@ -98,6 +99,12 @@ def batched_table(
     batch of several accounts Faust would otherwise pick the partition of
     whichever event is "current"). ``partition_key`` maps a table key to the
     key its input messages are partitioned by (default: the key itself).
+
+    ``value_serializer``: ``"json"`` (values are JSON-compatible data) or
+    ``"raw"`` (values are bytes the caller encoded; the changelog carries
+    them unchanged and a recovery restores the very bytes). Faust derives a
+    table's serializer from its ``value_type``, not from the schema, so raw
+    values are declared as ``value_type=bytes``.
     """
     table = BatchedChangelogTable(
         app,
@@ -105,7 +112,8 @@ def batched_table(
         default=None,
         beacon=app.tables.beacon,
         partitions=partitions,
-        schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
+        schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer=value_serializer),
+        value_type=bytes if value_serializer == "raw" else None,
         use_partitioner=True,
     )
     table.__dict__["_keypulse_partition_key"] = partition_key

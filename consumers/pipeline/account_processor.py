@@ -9,6 +9,7 @@ object with a plain dict as the store.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,7 @@ from typing import Any
 
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.pipeline.clock import Clock
-from consumers.pipeline.codecs.stored import stored_from_dict, stored_to_dict
+from consumers.pipeline.codecs.record import stored_from_bytes, stored_to_bytes
 from consumers.pipeline.due_index import DueIndex
 from consumers.pipeline.step import StepOutput, step, unsent_outputs
 from consumers.pipeline.stored import StoredAccount
@@ -28,8 +29,16 @@ log = logging.getLogger(__name__)
 #: Most due accounts one call to evaluate_due handles (the rest wait for the next);
 #: keeps one timer tick from holding the event loop for long.
 DUE_BATCH = 300
-#: Most parsed account records kept in memory beside the table.
-PARSED_CACHE_MAX = 100_000
+#: Most parsed account records kept in memory beside the table, least recently
+#: stepped dropped first. A parsed deep-mix record (120 events) costs some
+#: 80-100 KB resident against about 6 KB for its bytes in the table, so the
+#: cache would decide the worker's memory if it grew with the accounts owned:
+#: 2,500 entries are ~250 MB however many there are. A miss costs one decode
+#: (decompress, JSON, parse: 0.4-2 ms at 10-1,000 events of history, bench
+#: phase (e)), about as much as the step itself, so the accounts a busy worker
+#: steps over and over must fit: both bench mixes (500 deep and 2,000 shallow
+#: accounts) do, with a quarter to spare.
+PARSED_CACHE_MAX = 2_500
 
 
 @dataclass
@@ -43,7 +52,12 @@ class Recovery:
 
 
 class AccountProcessor:
-    """Per-account state in ``store`` (account_id → stored dict), a clock and a due index."""
+    """Per-account state in ``store`` (account_id → stored bytes), a clock and a due index.
+
+    The store's values are :func:`stored_to_bytes` records; a store written
+    by older code may also hold plain JSON records or dicts, which are read
+    (:func:`stored_from_bytes`) and replaced by bytes at the account's next step.
+    """
 
     def __init__(
         self,
@@ -57,8 +71,9 @@ class AccountProcessor:
         self.due = DueIndex()
         self.unassigned = UnassignedAccounts()
         # Parsed records by account, valid while the store still holds the very
-        # dict they were parsed from (a recovery or another writer replaces it).
-        self._parsed: dict[str, tuple[Any, StoredAccount]] = {}
+        # value they were parsed from (a recovery or another writer replaces
+        # it); least recently stepped first, at most PARSED_CACHE_MAX.
+        self._parsed: OrderedDict[str, tuple[Any, StoredAccount]] = OrderedDict()
 
     def handle(self, events: Iterable[BaseEvent]) -> list[StepOutput]:
         """Apply a batch: each account is read, evaluated and written once.
@@ -88,23 +103,25 @@ class AccountProcessor:
             if self.store.get(account_id) is not None
         ]
 
-    def _load(self, account_id: str) -> tuple[StoredAccount, Any] | None:
+    def _load(self, account_id: str) -> StoredAccount | None:
         raw = self.store.get(account_id)
         if not raw:
             return None
         cached = self._parsed.get(account_id)
         if cached is not None and cached[0] is raw:
-            return cached[1], raw
-        return stored_from_dict(raw), raw
+            return cached[1]
+        return stored_from_bytes(raw)
 
     def _step(self, account_id: str, events: Sequence[BaseEvent], now: datetime) -> StepOutput:
-        loaded = self._load(account_id)
-        out = step(loaded[0] if loaded else None, account_id, events, now, self.policy)
-        raw = stored_to_dict(out.stored, loaded)
+        out = step(self._load(account_id), account_id, events, now, self.policy)
+        # Encoded afresh: reusing the previous record's encoded parts (as
+        # stored_to_dict can) would mean keeping its dict, the memory this saves.
+        raw = stored_to_bytes(out.stored)
         self.store[account_id] = raw
-        if len(self._parsed) >= PARSED_CACHE_MAX and account_id not in self._parsed:
-            self._parsed.clear()  # bounded memory; the next reads parse again
         self._parsed[account_id] = (raw, out.stored)
+        self._parsed.move_to_end(account_id)
+        if len(self._parsed) > PARSED_CACHE_MAX:
+            self._parsed.popitem(last=False)  # the least recently stepped
         self.due.schedule(account_id, out.stored.due_at)
         if events:
             self.unassigned.check(out.stored.state)
@@ -124,7 +141,7 @@ class AccountProcessor:
         found = Recovery()
         for account_id, raw in list(self.store.items()):
             if raw and owns(account_id):
-                stored = stored_from_dict(raw)
+                stored = stored_from_bytes(raw)
                 if len(self._parsed) < PARSED_CACHE_MAX:
                     self._parsed[account_id] = (raw, stored)
                 for seen in (stored.state.latest_at, stored.evaluated_at):

@@ -1,4 +1,8 @@
-"""The worker's account table values: a :class:`StoredAccount` as JSON-compatible data.
+"""A :class:`StoredAccount` as JSON-compatible data: the content of the account table's values.
+
+The table holds this dict as bytes (compressed compact JSON, see
+``consumers/pipeline/codecs/record.py``); the version before that held the
+dict itself, and its changelog records are this dict's JSON.
 
 Format 2 added the outbox and the evaluation time; records of format 1 are
 still read. The outbox's ``history`` (health points in event time) is an

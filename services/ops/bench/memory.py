@@ -6,18 +6,22 @@ Prints one JSON line (a :class:`MemoryFigure`). Run in a process of its own
 (:func:`memory_per_account` does that) so that nothing else lives in the
 resident set it measures.
 
-What is measured is what the worker holds per account: the stored dict in
-its account table (a memory store: plain Python dicts) and the parsed
-:class:`StoredAccount` that :class:`AccountProcessor` caches beside it, plus
-its due-index entry. Publishing 100,000 histories is not needed for that:
-``V`` template accounts are stepped through a deep-mix history event by
-event with :func:`step` (as the worker steps a replayed history), and each
-account is a copy of one template under its own id, made through JSON as
-the table's changelog would deliver it (so no two accounts share objects).
-The processor is filled by its own recovery (:meth:`AccountProcessor.rebuild_index`)
-and then every account takes one new touchpoint through
-:meth:`AccountProcessor.handle`, so that its parsed record carries the
-caches of an evaluated state, as in a running worker.
+What is measured is what the worker holds per account: the value in its
+account table (a memory store: a dict of the :func:`stored_to_bytes`
+records, compressed JSON), the parsed :class:`StoredAccount` that
+:class:`AccountProcessor` caches beside it for at most ``PARSED_CACHE_MAX``
+accounts (the most recently stepped), and its due-index entry. Publishing
+100,000 histories is not needed for that: ``V``
+template accounts are stepped through a deep-mix history event by event
+with :func:`step` (as the worker steps a replayed history), and each account
+is a copy of one template under its own id, its own bytes object encoded as
+the worker encodes it (so no two accounts share objects, as after a
+changelog recovery). The processor is filled by its own recovery
+(:meth:`AccountProcessor.rebuild_index`) and then every account takes one
+new touchpoint through :meth:`AccountProcessor.handle`, so that the table
+holds the bytes the steps wrote and the cache the parsed records of the
+last accounts stepped, with the caches of an evaluated state, as in a
+running worker.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any
 
 from consumers.pipeline.account_processor import AccountProcessor
 from consumers.pipeline.clock import EventClock
+from consumers.pipeline.codecs.record import json_to_bytes
 from consumers.pipeline.codecs.stored import stored_to_dict
 from consumers.pipeline.step import step
 from consumers.pipeline.stored import StoredAccount
@@ -56,10 +61,12 @@ class MemoryFigure:
     events_per_account: int
     variants: int
     rss_before_kb: int  # after imports and templates
-    rss_table_kb: int  # + the stored dicts in the account table
-    rss_parsed_kb: int  # + the parsed cache and the due index
+    rss_table_kb: int  # + the account table's values (stored bytes)
+    rss_parsed_kb: int  # + the parsed cache (bounded) and the due index
     rss_after_kb: int  # + one step of every account
-    stored_json_bytes: int  # mean compact JSON size of one stored dict (the changelog's record)
+    stored_json_bytes: int  # mean compact JSON size of one stored record
+    stored_bytes: int = 0  # mean size of one table value (compressed; the changelog's record)
+    parsed_entries: int = 0  # parsed records the cache holds at the end
 
     @property
     def kb_per_account(self) -> float:
@@ -68,16 +75,24 @@ class MemoryFigure:
 
     @property
     def table_kb_per_account(self) -> float:
-        """Of :attr:`kb_per_account`: the table's stored dicts."""
+        """Of :attr:`kb_per_account`: the table's values."""
         return (self.rss_table_kb - self.rss_before_kb) / self.accounts
 
     @property
     def parsed_kb_per_account(self) -> float:
-        """Of :attr:`kb_per_account`: the parsed records (and due index) after recovery."""
+        """Of :attr:`kb_per_account`: the parsed records (and due index) after recovery.
+
+        The cache holds at most ``PARSED_CACHE_MAX`` records, so this
+        share shrinks as the accounts grow beyond that.
+        """
         return (self.rss_parsed_kb - self.rss_table_kb) / self.accounts
 
     def projected_mb(self, accounts: int = 100_000) -> float:
-        """Resident MB of a worker holding ``accounts`` such accounts (its baseline included)."""
+        """Resident MB of a worker holding ``accounts`` such accounts (its baseline included).
+
+        Linear in the accounts; the parsed cache is bounded, so projected
+        from fewer accounts than ``accounts`` this is an upper bound.
+        """
         return (self.rss_before_kb + self.kb_per_account * accounts) / 1024
 
     def as_json(self) -> dict[str, Any]:
@@ -118,19 +133,20 @@ def template_stored(account_id: str, events: int, days: float, seed: int) -> Sto
     return stored
 
 
-def account_copy(template_json: str, template_id: str, account_id: str) -> dict[str, Any]:
-    """The template's stored dict under ``account_id``: fresh objects, as a changelog read gives.
+def account_copy(template_json: str, template_id: str, account_id: str) -> bytes:
+    """The template's table value under ``account_id``: a bytes object of its own.
 
     The template's id appears in the record wherever the account's id does
     (and in its stakeholder, order and ticket ids); replacing it in the JSON
     text renames all of them at once. Ids of the same length keep the size.
+    The text is compressed as :func:`stored_to_bytes` compresses it, so the
+    copy is the very value the worker would write for that account.
     """
-    copy: dict[str, Any] = json.loads(template_json.replace(template_id, account_id))
-    return copy
+    return json_to_bytes(template_json.replace(template_id, account_id))
 
 
 def templates(variants: int, events: int, days: float, seed: int = 12) -> list[tuple[str, str]]:
-    """``variants`` template accounts: (account id, compact JSON of the stored dict) each."""
+    """``variants`` template accounts: (account id, compact JSON of the stored record) each."""
     out = []
     for v in range(variants):
         template_id = f"mem-{v:07d}"
@@ -144,9 +160,9 @@ def account_ids(accounts: int) -> list[str]:
     return [f"acc-{i:07d}" for i in range(accounts)]
 
 
-def copy_store(ids: list[str], from_templates: list[tuple[str, str]]) -> dict[str, Any]:
+def copy_store(ids: list[str], from_templates: list[tuple[str, str]]) -> dict[str, bytes]:
     """The account table: account ``i`` of ``ids`` is a copy of template ``i % len(templates)``."""
-    store: dict[str, Any] = {}
+    store: dict[str, bytes] = {}
     for i, account_id in enumerate(ids):
         template_id, text = from_templates[i % len(from_templates)]
         store[account_id] = account_copy(text, template_id, account_id)
@@ -173,8 +189,9 @@ def measure(
 
     Read after the imports and the templates (before), once the table holds
     every account, once the processor's recovery has parsed them all (the
-    parsed cache and the due index), and once each account has been stepped
-    (after; the warm-up's transient objects collected).
+    parsed cache, at most ``PARSED_CACHE_MAX`` of them, and the due
+    index), and once each account has been stepped (after; the warm-up's
+    transient objects collected).
     """
     made = templates(variants, events, days)
     ids = account_ids(accounts)
@@ -199,6 +216,8 @@ def measure(
         rss_parsed_kb=parsed,
         rss_after_kb=after,
         stored_json_bytes=sum(len(text) for _, text in made) // len(made),
+        stored_bytes=sum(len(value) for value in store.values()) // len(store),
+        parsed_entries=len(processor._parsed),
     )
 
 

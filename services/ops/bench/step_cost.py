@@ -7,8 +7,10 @@ the very call the worker makes per account and batch. Three timings per
 step, each the median over every sample:
 
 * ``step``: the step alone (the worker's path when its parsed cache holds the account);
-* ``step + encode``: with ``stored_to_dict``, which the worker does after every step;
-* ``decode + step + encode``: also ``stored_from_dict``, the path of a cache miss.
+* ``step + encode``: with ``stored_to_bytes`` (the table's value), which the
+  worker does after every step;
+* ``decode + step + encode``: also ``stored_from_bytes``, the path of a
+  parsed-cache miss.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from consumers.domain.policy import DEFAULT_POLICY, Policy
-from consumers.pipeline.codecs.stored import stored_from_dict, stored_to_dict
+from consumers.pipeline.codecs.record import stored_from_bytes, stored_to_bytes
 from consumers.pipeline.step import step
 from consumers.pipeline.stored import StoredAccount
 from schemas.events import BaseEvent
@@ -74,7 +76,7 @@ def measure_step_cost(
     for a in range(accounts):
         account_id = f"cost-{history_events}-{a:04d}"
         stored, history = history_stored(account_id, history_events)
-        raw = stored_to_dict(stored)
+        raw = stored_to_bytes(stored)
         b = AccountEvents(account_id, history[-1].occurred_at, ids=lambda p: f"{p}-new")
         sid = f"{account_id}-s0"
         gc.collect()  # the histories' garbage is not the step's
@@ -84,11 +86,11 @@ def measure_step_cost(
             t0 = time.perf_counter()
             out = step(stored, account_id, [touch], now, policy)
             t1 = time.perf_counter()
-            stored_to_dict(out.stored, (stored, raw))
+            stored_to_bytes(out.stored)
             t2 = time.perf_counter()
-            parsed = stored_from_dict(raw)
+            parsed = stored_from_bytes(raw)
             out = step(parsed, account_id, [touch], now, policy)
-            stored_to_dict(out.stored, (parsed, raw))
+            stored_to_bytes(out.stored)
             t4 = time.perf_counter()
             plain.append(t1 - t0)
             encoded.append(t2 - t0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,12 +16,15 @@ from consumers.domain.alerts import DRIFTING_ONSET
 from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.history import history_instants_between
 from consumers.domain.replay import event_clock, fold_accounts, replay, replay_history
+from consumers.pipeline import account_processor
 from consumers.pipeline.account_processor import AccountProcessor
 from consumers.pipeline.clock import EventClock
+from consumers.pipeline.codecs.record import stored_from_bytes, stored_to_bytes
 from consumers.pipeline.codecs.state import state_to_dict
-from consumers.pipeline.codecs.stored import stored_from_dict
+from consumers.pipeline.codecs.stored import stored_to_dict
 from consumers.pipeline.kam_queue import KamQueueBook
 from consumers.pipeline.step import StepOutput
+from consumers.pipeline.stored import StoredAccount
 from schemas import validate_event
 from schemas.events import BaseEvent
 from schemas.topics import TOPIC_FOR_TYPE
@@ -64,7 +69,7 @@ def assert_matches_replay(store: dict[str, Any]) -> None:
     states = fold_accounts(HISTORY)
     assert set(store) == set(oracle)
     for account_id, raw in store.items():
-        stored = stored_from_dict(raw)
+        stored = stored_from_bytes(raw)
         assert state_to_dict(stored.state) == state_to_dict(states[account_id])
         # Alerts and band at the end of the stream are those of the replay at the end...
         assert alert_keys(stored.open_alerts) == alert_keys(oracle[account_id].open_alerts)
@@ -78,6 +83,72 @@ def assert_matches_replay(store: dict[str, Any]) -> None:
 def test_in_order_stream_ends_where_the_replay_ends() -> None:
     store, _ = run([[e] for e in HISTORY])
     assert_matches_replay(store)
+
+
+def test_the_store_holds_the_bytes_of_each_record() -> None:
+    store, outputs = run([HISTORY])
+    assert store
+    assert all(isinstance(raw, bytes) for raw in store.values())
+    last = {out.stored.account_id: out.stored for out in outputs}
+    assert all(store[a] == stored_to_bytes(stored) for a, stored in last.items())
+
+
+@pytest.mark.parametrize(
+    "older",
+    [
+        pytest.param(stored_to_dict, id="dicts"),
+        pytest.param(lambda s: json.dumps(stored_to_dict(s)).encode(), id="json"),
+    ],
+)
+def test_a_store_written_by_the_previous_version_reads_and_ends_as_the_replay(
+    older: Callable[[StoredAccount], Any],
+) -> None:
+    half = len(HISTORY) // 2
+    store, _ = run([HISTORY[:half]])
+    store = {a: older(stored_from_bytes(raw)) for a, raw in store.items()}
+    successor = AccountProcessor(store, EventClock())
+    found = successor.rebuild_index(lambda _: True)
+    assert found.accounts == len(store)
+    successor.handle(HISTORY[half:])
+    successor.evaluate_due()
+    stepped = {e.account_id for e in HISTORY[half:]}
+    assert all(isinstance(store[a], bytes) for a in stepped)  # written back as bytes
+    assert_matches_replay(store)
+
+
+def test_the_parsed_cache_keeps_the_most_recently_stepped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(account_processor, "PARSED_CACHE_MAX", 3)
+    store: dict[str, Any] = {}
+    processor = AccountProcessor(store, EventClock())
+    order: list[str] = []
+    for event in HISTORY:
+        processor.handle([event])
+        if event.account_id in order:
+            order.remove(event.account_id)
+        order.append(event.account_id)
+        assert len(processor._parsed) <= 3
+    assert list(processor._parsed) == order[-3:]
+    for account_id, (raw, parsed) in processor._parsed.items():
+        assert raw is store[account_id]
+        assert parsed == stored_from_bytes(raw)
+
+
+def test_misses_of_a_small_cache_end_as_a_cache_that_holds_everything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    big, big_outputs = run([[e] for e in HISTORY])
+    monkeypatch.setattr(account_processor, "PARSED_CACHE_MAX", 2)
+    small, small_outputs = run([[e] for e in HISTORY])
+    assert small == big
+    assert small_outputs == big_outputs
+
+
+def test_a_recovery_fills_the_cache_up_to_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    store, _ = run([HISTORY])
+    monkeypatch.setattr(account_processor, "PARSED_CACHE_MAX", 2)
+    fresh = AccountProcessor(store, EventClock())
+    assert fresh.rebuild_index(lambda _: True).accounts == len(store) > 2
+    assert len(fresh._parsed) == 2
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -135,7 +206,7 @@ def test_handover_moves_the_account_between_kam_queues() -> None:
 
 def test_alerts_follow_the_account_to_the_new_kam() -> None:
     store, _ = run([[e] for e in HISTORY])
-    stored = stored_from_dict(store["acct-05"])
+    stored = stored_from_bytes(store["acct-05"])
     assert stored.open_alerts
     assert {a.kam_id for a in stored.open_alerts} == {"kam-dora"}
 
@@ -146,7 +217,7 @@ def test_due_accounts_are_evaluated_when_the_clock_moves_without_their_events() 
     processor = AccountProcessor(store, clock)
     quiet = [e for e in HISTORY if e.account_id == "acct-01"]
     processor.handle(quiet[:20])
-    due_at = stored_from_dict(store["acct-01"]).due_at
+    due_at = stored_from_bytes(store["acct-01"]).due_at
     assert due_at is not None
     # Another account's event moves the event clock past acct-01's due time.
     later = validate_event(
@@ -162,7 +233,7 @@ def test_due_accounts_are_evaluated_when_the_clock_moves_without_their_events() 
     assert "acct-01" not in {out.stored.account_id for out in handled}
     ticked = processor.evaluate_due()  # the worker's timer
     assert "acct-01" in {out.stored.account_id for out in ticked}
-    assert stored_from_dict(store["acct-01"]).snapshot is not None
+    assert stored_from_bytes(store["acct-01"]).snapshot is not None
 
 
 def test_rebuilt_index_resumes_the_event_clock_and_due_times() -> None:
@@ -171,7 +242,7 @@ def test_rebuilt_index_resumes_the_event_clock_and_due_times() -> None:
     fresh = AccountProcessor(store, clock)
     found = fresh.rebuild_index(lambda account_id: account_id != "acct-00")
     assert found.accounts == len(store) - 1
-    latest = [stored_from_dict(raw).state.latest_at for raw in store.values()]
+    latest = [stored_from_bytes(raw).state.latest_at for raw in store.values()]
     assert clock.now() == max(t for t in latest if t is not None)
     assert len(fresh.due) <= found.accounts
 
@@ -186,7 +257,7 @@ def test_outputs_carry_the_evaluation_time(account: str) -> None:
 
 
 def test_reused_encoding_equals_a_fresh_encoding() -> None:
-    from consumers.pipeline.codecs.stored import stored_to_dict
+    # The worker encodes afresh (stored_to_bytes); the dict codec's reuse stays exact.
     from consumers.pipeline.step import step
 
     events = [e for e in HISTORY if e.account_id == "acct-03"]

@@ -7,6 +7,7 @@ last record of each kind per key, as the read models do.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from consumers.pipeline.account_processor import AccountProcessor
 from consumers.pipeline.clock import EventClock
+from consumers.pipeline.codecs.record import stored_from_bytes, stored_to_bytes
 from consumers.pipeline.codecs.stored import STORED_FORMAT, stored_from_dict, stored_to_dict
 from consumers.pipeline.step import StepOutput, step
 from schemas import validate_event
@@ -136,6 +138,18 @@ def test_accounts_already_owned_are_not_sent_again() -> None:
     assert found.accounts == len(store)
 
 
+def test_a_record_the_previous_version_wrote_as_json_is_sent_again_the_same() -> None:
+    store: dict[str, Any] = {}
+    AccountProcessor(store, EventClock()).handle(BATCHES[0])
+    unsent = AccountProcessor(store, EventClock()).rebuild_index(lambda _: True, lambda _: True)
+    assert unsent.unsent
+    as_json = {
+        a: json.dumps(stored_to_dict(stored_from_bytes(raw))).encode() for a, raw in store.items()
+    }
+    found = AccountProcessor(as_json, EventClock()).rebuild_index(lambda _: True, lambda _: True)
+    assert found.unsent == unsent.unsent
+
+
 def test_the_outbox_survives_the_changelog_and_old_records_still_read() -> None:
     events = [e for e in HISTORY if e.account_id == "acct-03"]
     out = step(None, "acct-03", events, events[-1].occurred_at)
@@ -143,6 +157,7 @@ def test_the_outbox_survives_the_changelog_and_old_records_still_read() -> None:
     raw = stored_to_dict(out.stored)
     assert raw["v"] == STORED_FORMAT
     assert stored_from_dict(raw) == out.stored
+    assert stored_from_bytes(stored_to_bytes(out.stored)) == out.stored  # the changelog's record
     # 150 days of history in one step: its Mondays.
     assert out.history[-1].as_of - out.history[0].as_of > timedelta(days=100)
 
@@ -154,6 +169,9 @@ def test_the_outbox_survives_the_changelog_and_old_records_still_read() -> None:
     assert before_the_outbox.state == out.stored.state
     assert before_the_outbox.outbox.is_empty
     assert before_the_outbox.evaluated_at is None
+    assert (
+        stored_from_bytes(json.dumps(old).encode()) == before_the_outbox
+    )  # as JSON on a changelog
 
     with pytest.raises(ValueError, match="unknown stored account format"):
         stored_from_dict(raw | {"v": 99})

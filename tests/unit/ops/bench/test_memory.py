@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from consumers.pipeline.account_processor import AccountProcessor
+from consumers.pipeline import account_processor
+from consumers.pipeline.account_processor import PARSED_CACHE_MAX, AccountProcessor
 from consumers.pipeline.clock import EventClock
-from consumers.pipeline.codecs.stored import stored_from_dict
+from consumers.pipeline.codecs.record import (
+    stored_dict_from_bytes,
+    stored_from_bytes,
+    stored_to_bytes,
+)
 from schemas.events import BaseEvent
-from services.ops.bench.deep_mix import DEEP_START, deep_account_events
+from services.ops.bench.deep_mix import DEEP_START, DeepMix, deep_account_events
 from services.ops.bench.memory import (
     MemoryFigure,
     account_copy,
@@ -26,6 +31,7 @@ from services.ops.bench.memory import (
     templates,
     warm,
 )
+from services.ops.bench.run import BenchConfig
 
 
 def kind(event: BaseEvent) -> str:
@@ -54,11 +60,20 @@ def test_a_template_is_its_history_stepped_event_by_event() -> None:
 def test_a_copy_is_the_template_under_the_new_id_everywhere() -> None:
     [(template_id, text)] = templates(1, 30, 150.0)
     copy = account_copy(text, template_id, "acc-0000042")
-    assert template_id not in json.dumps(copy)
-    parsed = stored_from_dict(copy)
+    data = stored_dict_from_bytes(copy)
+    assert template_id not in json.dumps(data)
+    parsed = stored_from_bytes(copy)
     assert parsed.state.account_id == "acc-0000042"
     assert all(sid.startswith("acc-0000042-") for sid in parsed.state.stakeholders)
-    assert len(json.dumps(copy, separators=(",", ":"))) == len(text)  # ids of the same length
+    assert len(json.dumps(data, separators=(",", ":"))) == len(text)  # ids of the same length
+
+
+def test_a_copy_is_the_value_the_worker_writes_for_that_account() -> None:
+    [(template_id, text)] = templates(1, 30, 150.0)
+    copy = account_copy(text, template_id, "acc-0000042")
+    assert isinstance(copy, bytes)
+    assert stored_to_bytes(stored_from_bytes(copy)) == copy
+    assert len(copy) < len(text)
 
 
 def test_the_processor_holds_every_account_in_table_cache_and_due_index() -> None:
@@ -72,6 +87,7 @@ def test_the_processor_holds_every_account_in_table_cache_and_due_index() -> Non
     assert len(processor.due) == 5
     for account_id in ids:
         raw, parsed = processor._parsed[account_id]
+        assert isinstance(raw, bytes)
         assert raw is processor.store[account_id]  # the cache is valid: no reparse needed
         assert parsed.state.account_id == account_id
         assert parsed.evaluated_at == DEEP_START + timedelta(days=151)
@@ -83,7 +99,21 @@ def test_measure_reports_every_reading_of_the_accounts_asked_for() -> None:
     assert figure.events_per_account == 10
     assert figure.rss_before_kb > 0
     assert figure.rss_after_kb > 0
-    assert figure.stored_json_bytes > 0
+    assert 0 < figure.stored_bytes < figure.stored_json_bytes
+    assert figure.parsed_entries == 4
+
+
+def test_measure_holds_the_parsed_cache_to_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(account_processor, "PARSED_CACHE_MAX", 3)
+    figure = measure(5, events=10, variants=2)
+    assert figure.accounts == 5
+    assert figure.parsed_entries == 3
+
+
+def test_the_parsed_cache_holds_every_account_of_both_bench_mixes() -> None:
+    # Beyond the cache every step would parse its record again (bench phase (e)).
+    assert BenchConfig(out=Path("bench.json")).accounts <= PARSED_CACHE_MAX
+    assert DeepMix().accounts <= PARSED_CACHE_MAX
 
 
 def test_the_measurement_runs_in_a_process_of_its_own() -> None:
@@ -91,6 +121,8 @@ def test_the_measurement_runs_in_a_process_of_its_own() -> None:
     assert figure.accounts == 3
     assert figure.variants == 1
     assert figure.rss_before_kb > 0
+    assert figure.stored_bytes > 0
+    assert figure.parsed_entries == 3
 
 
 def test_per_account_figures_and_the_projection() -> None:
