@@ -385,6 +385,15 @@ class AccountState:
         return {}
 
     @cached_property
+    def team_memo(self) -> dict[Any, Any]:
+        """Scratch space for what :mod:`team` derives from ``team`` and ``kams`` (see there).
+
+        Not carried to the next state (two fields feed it): each state builds
+        it once, for the several evaluations a step makes of that one state.
+        """
+        return {}
+
+    @cached_property
     def placed_order_times(self) -> tuple[datetime, ...]:
         """``placed_orders``' placement times, for bisecting a time window."""
         return tuple(r.at for r in self.placed_orders)

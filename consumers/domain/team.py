@@ -63,18 +63,13 @@ def _kam_lookup(state: AccountState) -> Callable[[datetime], str | None]:
     return owner
 
 
-def _touchpoints(
-    state: AccountState, now: datetime, since: datetime | None = None
-) -> Iterator[tuple[str, str, datetime]]:
-    """(internal person, stakeholder_id, occurred_at) of every kept touchpoint up to ``now``
-    (and after ``since``, if given)."""
+def _touchpoints(state: AccountState) -> Iterator[tuple[str, str, datetime]]:
+    """(internal person, stakeholder_id, occurred_at) of every kept touchpoint."""
     kam = _kam_lookup(state)
     for owner, contacts in state.team.items():
         named = owner != UNNAMED_OWNER
         for sid, contact in contacts.items():
             for at, _ in contact.recent:
-                if at > now or (since is not None and at <= since):
-                    continue
                 who = owner if named else kam(at)
                 if who is not None:
                     yield who, sid, at
@@ -83,9 +78,30 @@ def _touchpoints(
 def recent_voices(state: AccountState, now: datetime, window: timedelta) -> dict[str, int]:
     """Touchpoints per internal person within ``(now - window, now]``."""
     counts: dict[str, int] = {}
-    for who, _, _ in _touchpoints(state, now, since=now - window):
-        counts[who] = counts.get(who, 0) + 1
+    for who, times in _voice_times(state).items():
+        n = bisect_right(times, now) - bisect_right(times, now - window)
+        if n:
+            counts[who] = n
     return counts
+
+
+def _voice_times(state: AccountState) -> dict[str, list[datetime]]:
+    """Each internal person's kept touchpoint times, oldest first; built once per state.
+
+    Every evaluation counts the team's voices (team_single_threaded), and a
+    step evaluates one state several times (now, next_due's probes): walking
+    hundreds of kept touchpoints each time grew the step with the history.
+    """
+    memo = state.team_memo
+    found: dict[str, list[datetime]] | None = memo.get("voice_times")
+    if found is None:
+        found = {}
+        for who, _, at in _touchpoints(state):
+            found.setdefault(who, []).append(at)
+        for times in found.values():
+            times.sort()
+        memo["voice_times"] = found
+    return found
 
 
 def last_contacts(state: AccountState, now: datetime) -> dict[str, dict[str, datetime]]:

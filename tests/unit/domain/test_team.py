@@ -15,11 +15,11 @@ from consumers.domain.apply import fold_events
 from consumers.domain.due import next_due
 from consumers.domain.evaluate import evaluate
 from consumers.domain.priority import next_action
-from consumers.domain.state import TEAM_TOUCHPOINTS_KEPT, Span
-from consumers.domain.team import account_team, kam_at
+from consumers.domain.state import TEAM_TOUCHPOINTS_KEPT, UNNAMED_OWNER, Span
+from consumers.domain.team import account_team, kam_at, recent_voices
 from schemas.events import BaseEvent
 from tests.support.strategies import BASE, arrivals
-from tests.unit.conftest import T0
+from tests.unit.conftest import T0, Events
 
 pytestmark = pytest.mark.unit
 
@@ -210,3 +210,37 @@ def test_the_kam_at_a_time_follows_the_ownerships_begun_before_it(
     state = replace(fold_events("acme", []), kams=kams)
     at = T0 + timedelta(days=probe)
     assert kam_at(state, at) == _kam_at_by_definition(kams, at)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    touches=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=200),  # day
+            st.sampled_from(["anna", "ben"]),
+            st.sampled_from([None, "kam-lena", "sam-sales", "tom-tech"]),
+        ),
+        max_size=40,
+    ),
+    handover_day=st.one_of(st.none(), st.integers(min_value=0, max_value=200)),
+    probe=st.integers(min_value=0, max_value=260),
+)
+def test_recent_voices_count_each_person_s_touchpoints_within_the_window(
+    touches: list[tuple[int, str, str | None]], handover_day: int | None, probe: int
+) -> None:
+    # The counts come from times sorted once per state; count them by hand here.
+    ev = Events()
+    events = key_account(ev)
+    if handover_day is not None:
+        events.append(ev.account(handover_day, kam="kam-mia", name="Rheinwerk AG"))
+    events += [ev.contact(day, sid, owner=owner) for day, sid, owner in touches]
+    state = fold_events("acme", events)
+    now = T0 + timedelta(days=probe)
+    expected: dict[str, int] = {}
+    for owner, contacts in state.team.items():
+        for contact in contacts.values():
+            for at, _ in contact.recent:
+                who = kam_at(state, at) if owner == UNNAMED_OWNER else owner
+                if who is not None and now - WINDOW < at <= now:
+                    expected[who] = expected.get(who, 0) + 1
+    assert recent_voices(state, now, WINDOW) == expected
