@@ -9,13 +9,14 @@ its changelog and outputs sent) once per event.
 
 :class:`Batcher` keeps collecting while a batch is being handled, and when
 the pending batch's events show a lag of ``backlog_lag`` records or more on
-any partition it waits for a full batch (up to ``backlog_linger`` seconds),
-or until every partition's newest event comes within ``backlog_lag`` of its
-end (caught up: waiting longer would only idle). Events already late gain
-nothing from a short batch; a long one steps each account once for many of
-its events. Live traffic (no
-lag) keeps batches of ``linger`` seconds, or whatever arrived while the last
-batch was handled.
+any partition it waits for a full batch (up to ``backlog_linger`` seconds
+after the batch's first event arrived, so events that piled up while the
+last batch was handled have used that time already), or until every
+partition's newest event comes within ``backlog_lag`` of its end (caught
+up: waiting longer would only idle). Events already late gain nothing from
+a short batch; a long one steps each account once for many of its events.
+Live traffic (no lag) keeps batches of ``linger`` seconds, or whatever
+arrived while the last batch was handled.
 
 While behind, events also pass through an :class:`EventTimeOrder`
 (consumers/pipeline/event_order.py): an event newer than what the other
@@ -62,7 +63,7 @@ class BatchLimits:
 
     max_events: int
     linger: float  # seconds to wait for more after a first event, when not behind
-    backlog_linger: float  # seconds to wait for a full batch, when behind
+    backlog_linger: float  # seconds from a batch's first event to wait for it to fill, when behind
     backlog_lag: int  # records behind the partition's end that count as a backlog
     max_held: int = 20_000  # events held back for event-time order, at most
 
@@ -107,6 +108,7 @@ class Batcher(Generic[P]):
         )
         self._behind = False
         self._lags: dict[Any, int] = {}  # partition → lag, of the pending batch's events
+        self._first_arrived = 0.0  # monotonic time the pending batch's first event came
         self._arrived = asyncio.Event()  # _pending holds at least one event
         self._ready = asyncio.Event()  # take _pending now: full, or caught up with a backlog
         self._room = asyncio.Event()  # _pending holds fewer than max_events
@@ -139,6 +141,7 @@ class Batcher(Generic[P]):
         if not self._pending:
             self._lags.clear()
             self._arrived.set()
+            self._first_arrived = time.monotonic()
         # The lag of every partition the batch holds events of: a nearly drained
         # partition (a topic with few events) does not mean the others caught up.
         self._lags[message.tp] = self._lag_of(message)
@@ -170,7 +173,11 @@ class Batcher(Generic[P]):
                 # Behind: wait for a full batch. Live: events that piled up while
                 # the last batch was handled have waited enough already.
                 live_linger = limits.linger if waited else 0.0
-                linger = limits.backlog_linger if self._behind else live_linger
+                # Behind: the wait counts from the batch's first event. With the
+                # previous batch still in the engine the batch filled meanwhile,
+                # and the engine should not then idle for the rest of it.
+                backlog_left = self._first_arrived + limits.backlog_linger - time.monotonic()
+                linger = backlog_left if self._behind else live_linger
                 if linger > 0 and not self._ready.is_set():
                     await stream.wait_for_stopped(self._ready, timeout=linger)  # type: ignore[arg-type]
                 batch, self._pending = self._pending, []
