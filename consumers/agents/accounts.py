@@ -13,6 +13,7 @@ outputs, which the record carries as its outbox (see :meth:`AccountStage._send`)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ import faust
 from faust.types import TP, EventT
 from faust.web import Request, Response, View
 
-from consumers.agents.batched_table import batched_table, tables_settling
+from consumers.agents.batched_table import batched_table, tables_settling, until_tables_settled
 from consumers.agents.batches import Batcher, BatchLimits, consumer_lag, missing_internals
 from consumers.agents.metrics import WorkerMetrics
 from consumers.agents.outputs import Outputs
@@ -108,19 +109,24 @@ class AccountStage:
     async def process(self, batch: Sequence[tuple[EventT[Any], BaseEvent | EventRejected]]) -> None:
         """Handle one batch of input messages (with what :meth:`prepare` made of each)."""
         valid = [(e, d) for e, p in batch if (d := await self._admit(e, p)) is not None]
-        events = [d for _, d in valid]
-        async with self._engine:
-            await self._refresh_index()
-            started = time.monotonic()
-            if len(events) >= THREAD_MIN_EVENTS:
-                # In a thread, so that the event loop goes on meanwhile: Faust
-                # keeps fetching and handing the next batch's messages to the
-                # Batcher, in time the loop would otherwise wait for the broker.
-                outputs = await asyncio.to_thread(self.processor.handle, events)
-            else:
-                outputs = self.processor.handle(events)
-            stepped = time.monotonic()
-            await self._send(outputs)
+        while True:
+            # Never step while a rebalance or a table recovery is under way:
+            # recovery writes the table, and the step would read half of it.
+            # Wait outside the lock: the revocation waits for the lock.
+            await until_tables_settled(self.app)
+            async with self._engine:
+                if tables_settling(self.app):
+                    continue  # a rebalance began while this waited for the lock
+                # Partitions lost in a rebalance go to their new owner, who
+                # reads their events again from the last commit.
+                owned = self.assigned()
+                valid = [(e, d) for e, d in valid if e.message.tp in owned]
+                await self._refresh_index()
+                started = time.monotonic()
+                outputs = await self._step_batch([d for _, d in valid])
+                stepped = time.monotonic()
+                await self._send(outputs)
+                break
         log.debug(
             "batch of %d messages: %d accounts stepped in %.3f s, sent in %.3f s",
             len(batch),
@@ -137,6 +143,30 @@ class AccountStage:
             )
             for event, decoded in valid
         )
+
+    async def _step_batch(self, events: list[BaseEvent]) -> list[StepOutput]:
+        """The processor's outputs for ``events``; the caller holds the engine lock."""
+        if len(events) < THREAD_MIN_EVENTS:
+            return self.processor.handle(events)
+        # In a thread, so that the event loop goes on meanwhile: Faust keeps
+        # fetching and handing the next batch's messages to the Batcher, in
+        # time the loop would otherwise wait for the broker.
+        work = asyncio.ensure_future(asyncio.to_thread(self.processor.handle, events))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # A thread cannot be stopped: keep the lock (nobody else may use
+            # the processor) until it has finished, then give up the batch,
+            # which was not acknowledged and is read again.
+            while not work.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait({work})
+            raise
+
+    async def finish_step(self) -> None:
+        """Wait until no batch or tick is using the processor (partitions are being revoked)."""
+        async with self._engine:
+            pass
 
     async def _admit(
         self, event: EventT[Any], prepared: BaseEvent | EventRejected
@@ -215,10 +245,10 @@ class AccountStage:
         In small chunks with the sends in between, so that a tick with many due
         accounts never holds the event loop (and the agent) for long.
         """
-        if tables_settling(self.app):
-            return
         for _ in range(DUE_BATCH // DUE_CHUNK):
             async with self._engine:
+                if tables_settling(self.app):
+                    return
                 await self._refresh_index()
                 outputs = self.processor.evaluate_due(limit=DUE_CHUNK)
                 if not outputs:
@@ -289,6 +319,14 @@ def register_account_stage(
         )
         async for batch in batcher.batches():
             await stage.process(batch)
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types it as sync-or-awaitable union
+    async def finish_step_before_revoking(
+        sender: Any, *revoked: Any, signal: Any, **kwargs: Any
+    ) -> None:
+        # Faust awaits this before it rejoins the group and recovers tables, so
+        # a batch in the engine thread is done (and its records queued) first.
+        await stage.finish_step()
 
     @app.timer(interval=TICK_SECONDS, name="accounts-due")  # type: ignore[untyped-decorator]
     async def due_accounts() -> None:

@@ -14,6 +14,7 @@ the producer before it commits offsets, so at-least-once holds.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Literal, cast
 
@@ -82,6 +83,17 @@ def tables_settling(app: faust.App) -> bool:
     """
     recovery = getattr(app.tables, "recovery", None)
     return bool(app.rebalancing) or (recovery is not None and not recovery.completed.is_set())
+
+
+#: How often :func:`until_tables_settled` looks again; Faust has no event for
+#: "rebalance and recovery both over", so it is polled (only during those).
+SETTLED_POLL_SECONDS = 0.05
+
+
+async def until_tables_settled(app: faust.App) -> None:
+    """Return once no rebalance or table recovery is under way (at once if none is)."""
+    while tables_settling(app):
+        await asyncio.sleep(SETTLED_POLL_SECONDS)
 
 
 def batched_table(
