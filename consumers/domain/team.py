@@ -63,14 +63,19 @@ def _kam_lookup(state: AccountState) -> Callable[[datetime], str | None]:
     return owner
 
 
+def _speaker(state: AccountState) -> Callable[[str, datetime], str | None]:
+    """Who a touchpoint of ``owner`` at a time counts for: the owner, or the KAM then."""
+    kam = _kam_lookup(state)
+    return lambda owner, at: owner if owner != UNNAMED_OWNER else kam(at)
+
+
 def _touchpoints(state: AccountState) -> Iterator[tuple[str, str, datetime]]:
     """(internal person, stakeholder_id, occurred_at) of every kept touchpoint."""
-    kam = _kam_lookup(state)
+    who_spoke = _speaker(state)
     for owner, contacts in state.team.items():
-        named = owner != UNNAMED_OWNER
         for sid, contact in contacts.items():
             for at, _ in contact.recent:
-                who = owner if named else kam(at)
+                who = who_spoke(owner, at)
                 if who is not None:
                     yield who, sid, at
 
@@ -107,14 +112,14 @@ def _voice_times(state: AccountState) -> dict[str, list[datetime]]:
 def last_contacts(state: AccountState, now: datetime) -> dict[str, dict[str, datetime]]:
     """Each internal person's last contact per stakeholder, as far as the team memory goes."""
     found: dict[str, dict[str, datetime]] = {}
-    kam = _kam_lookup(state)
+    who_spoke = _speaker(state)
     for owner, contacts in state.team.items():
         for sid, contact in contacts.items():
             times = [contact.last, *(at for at, _ in contact.recent)]
             seen = max((t for t in times if t <= now), default=None)
             if seen is None:
                 continue
-            who = owner if owner != UNNAMED_OWNER else kam(seen)
+            who = who_spoke(owner, seen)
             if who is None:
                 continue
             mine = found.setdefault(who, {})
