@@ -209,6 +209,88 @@ def usual_order_interval(orders: list[tuple[datetime, str, float]], policy: Poli
 
 
 @dataclass(frozen=True)
+class Revenue:
+    """Revenue of the live orders in the commercial window up to a clock time and the one before."""
+
+    recent: float  # placed in (now - window, now]
+    before: float  # placed in (now - 2 windows, now - window]
+
+
+def revenue_windows(
+    orders: list[tuple[datetime, str, float]], now: datetime, policy: Policy
+) -> Revenue:
+    """The two trailing commercial windows' revenue of ``orders`` (live orders, oldest first)."""
+    window = timedelta(days=policy.commercial.window_days)
+    return Revenue(
+        recent=sum(a for at, _, a in orders if at > now - window),
+        before=sum(a for at, _, a in orders if now - 2 * window < at <= now - window),
+    )
+
+
+@dataclass(frozen=True)
+class OrdersAsOf:
+    """What the commercial score and the order-gap rule read from the orders at a clock time."""
+
+    orders: list[tuple[datetime, str, float]]  # live_orders
+    interval: float | None  # usual_order_interval of ``orders``
+    revenue: Revenue
+
+
+#: Order readings kept per state's orders (see :func:`orders_as_of`).
+ORDER_READINGS_KEPT = 8
+
+
+def orders_as_of(state: AccountState, now: datetime, policy: Policy) -> OrdersAsOf:
+    """The live orders at ``now``, their usual interval and the revenue windows.
+
+    Like :func:`open_tickets`, all three depend on ``now`` only through which
+    order facts fall on which side of a few instants per order (placed,
+    cancelled, each one window and two windows later, the order horizon
+    later): between two such instants the reading is the same, so it is kept
+    per interval on the state's order memo, and the evaluations of one step
+    and of the steps that bring no order event look it up instead of walking
+    every order again.
+    """
+    memo = state.order_memo
+    entry = memo.get("readings")
+    if entry is None or entry[0] is not policy:
+        entry = memo["readings"] = (policy, _order_bounds(state, policy), {})
+    bounds: list[datetime] = entry[1]
+    readings: dict[int, OrdersAsOf] = entry[2]
+    interval = bisect_right(bounds, now)
+    found = readings.get(interval)
+    if found is None:
+        if len(readings) >= ORDER_READINGS_KEPT:
+            readings.clear()
+        orders = live_orders(state, now)
+        found = readings[interval] = OrdersAsOf(
+            orders=orders,
+            interval=usual_order_interval(orders, policy),
+            revenue=revenue_windows(orders, now, policy),
+        )
+    return found
+
+
+def _order_bounds(state: AccountState, policy: Policy) -> list[datetime]:
+    """Every instant at which an order enters or leaves a reading of :func:`orders_as_of` (sorted).
+
+    A reading at ``now`` compares each fact time with ``now``, ``now - window``,
+    ``now - 2 windows`` and ``now - ORDER_HORIZON``; each comparison flips at
+    one instant, which is where a new interval starts (``bisect_right``).
+    """
+    window = timedelta(days=policy.commercial.window_days)
+    bounds: set[datetime] = set()
+    for row in state.placed_orders:
+        # live_orders: placed_at <= now, placed_at >= now - horizon (true until a tick past)
+        bounds.update((row.at, row.at + ORDER_HORIZON + _TICK))
+        # revenue_windows: at > now - window flips at at + window, and so on
+        bounds.update((row.at + window, row.at + 2 * window))
+        if row.cancelled_at is not None:
+            bounds.update((row.cancelled_at, row.cancelled_at + ORDER_HORIZON + _TICK))
+    return sorted(bounds)
+
+
+@dataclass(frozen=True)
 class AsOf:
     """The state read as of one clock time: what the score and the alert rules both need.
 
@@ -223,6 +305,7 @@ class AsOf:
     tickets: tuple[TicketView, ...]  # open at ``now``, by ticket_id
     orders: list[tuple[datetime, str, float]]  # live_orders at ``now``
     order_interval: float | None  # usual_order_interval of ``orders``
+    revenue: Revenue  # revenue_windows of ``orders``
     # Sentences by ticket_id: the support drivers and the critical_ticket
     # conditions describe the same open tickets.
     _sentences: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -238,13 +321,14 @@ class AsOf:
 def as_of(state: AccountState, now: datetime, policy: Policy) -> AsOf:
     """Read ``state`` as of ``now``."""
     people = tuple(p for p in state.stakeholders_by_id if present(p, now))
-    orders = live_orders(state, now)
+    reading = orders_as_of(state, now, policy)
     return AsOf(
         state=state,
         now=now,
         people=people,
         heat={p.stakeholder_id: warmth(p, now, policy) for p in people},
         tickets=open_tickets(state, now),
-        orders=orders,
-        order_interval=usual_order_interval(orders, policy),
+        orders=reading.orders,
+        order_interval=reading.interval,
+        revenue=reading.revenue,
     )

@@ -15,10 +15,11 @@ Two sources of such moments:
   ticket or order fact passing the horizon after which it is forgotten), and
 * slow drifts of the score (decay, revenue windows sliding) that can cross a
   band boundary anywhere: found by comparing the evaluation's *signature*
-  at the end of the window and bisecting to ``RESOLUTION``.
+  at the end of the window and locating the change to ``RESOLUTION``
+  (interpolating the drifting numbers, bisecting when that misses).
 
 The answer is never later than ``policy.max_recheck_hours`` after ``now``,
-a safety net for drifts the bisection cannot see (a change that happens and
+a safety net for drifts the search cannot see (a change that happens and
 reverts within one window).
 """
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 
-from consumers.domain.as_of import live_orders, present, usual_order_interval
+from consumers.domain.as_of import orders_as_of, present
 from consumers.domain.evaluate import Evaluation, evaluate
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.state import TICKET_HORIZON, AccountState
@@ -36,6 +37,8 @@ from consumers.domain.warmth import silent_since, warm_until, warmth
 
 #: How precisely a drifting band change is located.
 RESOLUTION = timedelta(minutes=5)
+#: Interpolated guesses per search for a drifting change before plain bisection.
+GUESSES = 3
 #: The smallest step of a datetime. A rule whose test is strict ("the SLA due
 #: time lies before now", "warmth below the threshold", "older than the
 #: horizon") flips one tick after its boundary, not at it.
@@ -70,23 +73,75 @@ def next_due(
     start_sig = signature(current)
     # Just before ``end`` nothing has flipped yet: ``end`` itself (an exact
     # threshold, or the recheck horizon) is the answer.
-    just_before = end - timedelta(microseconds=1)
-    if _signature_at(state, just_before, policy) == start_sig:
+    last = _probe(state, end - TICK, policy)
+    if signature(last) == start_sig:
         return end
-    # Something drifts across a boundary before ``end``: find the first moment.
-    lo, hi = now, just_before
-    while hi - lo > RESOLUTION:
-        mid = lo + (hi - lo) / 2
-        if _signature_at(state, mid, policy) == start_sig:
-            lo = mid
+    # Something drifts across a line before ``end``: find the first moment.
+    return _first_change(state, policy, start_sig, current, last)
+
+
+def _probe(state: AccountState, at: datetime, policy: Policy) -> Evaluation:
+    # A probe only needs the signature and the numbers: skip composing sentences.
+    return evaluate(state, at, policy, explain=False)
+
+
+def _first_change(
+    state: AccountState, policy: Policy, start_sig: Signature, lo: Evaluation, hi: Evaluation
+) -> datetime:
+    """The first probed moment whose signature differs, at most RESOLUTION after one that does not.
+
+    ``lo`` has the starting signature and ``hi`` does not. Between exact
+    thresholds a drift is smooth (warmth decays, tickets age, a gap grows),
+    so where a number crosses its line is first guessed by linear
+    interpolation, and a pair of probes RESOLUTION apart around the guess
+    brackets the change when the guess is good: two or three probes where
+    bisection over a day to five minutes takes eight or nine. Guesses that
+    miss still narrow the bracket; after GUESSES of them, bisection goes on.
+    """
+    guesses = 0
+    while hi.as_of - lo.as_of > RESOLUTION:
+        guess = _crossing(lo, hi, policy) if guesses < GUESSES else None
+        if guess is None:
+            probes = [lo.as_of + (hi.as_of - lo.as_of) / 2]
         else:
-            hi = mid
-    return hi
+            guesses += 1
+            probes = [guess - RESOLUTION / 2, guess + RESOLUTION / 2]
+        for at in probes:
+            if not lo.as_of < at < hi.as_of:
+                continue  # that side of the pair is already known
+            probe = _probe(state, at, policy)
+            if signature(probe) != start_sig:
+                hi = probe
+                break
+            lo = probe
+    return hi.as_of
 
 
-def _signature_at(state: AccountState, at: datetime, policy: Policy) -> Signature:
-    # A probe only needs the signature: skip composing the drivers' sentences.
-    return signature(evaluate(state, at, policy, explain=False))
+def _crossing(lo: Evaluation, hi: Evaluation, policy: Policy) -> datetime | None:
+    """Where, by linear interpolation between ``lo`` and ``hi``, a number first crosses its line.
+
+    The numbers the signature's drifting parts depend on: the score (its band),
+    the health-drop baseline's score (the band it fell from) and the drop
+    between them (health_drop's points). None when none of them crosses a
+    line between the two, e.g. when the change is of another kind.
+    """
+    # A score shows rounded to 0.1, so its band changes half a tenth below the line.
+    band_lines = [b - 0.05 for b in (policy.band_healthy, policy.band_watch, policy.band_at_risk)]
+    drop_lines = [policy.alerts.health_drop_points, 2 * policy.alerts.health_drop_points]
+    series: list[tuple[float, float, list[float]]] = [
+        (100 - lo.lost, 100 - hi.lost, band_lines)
+    ]
+    if lo.baseline_lost is not None and hi.baseline_lost is not None:
+        base_lo, base_hi = 100 - lo.baseline_lost, 100 - hi.baseline_lost
+        series.append((base_lo, base_hi, band_lines))
+        series.append((lo.lost - lo.baseline_lost, hi.lost - hi.baseline_lost, drop_lines))
+    span = hi.as_of - lo.as_of
+    found: list[datetime] = []
+    for at_lo, at_hi, lines in series:
+        for line in lines:
+            if at_lo != at_hi and min(at_lo, at_hi) <= line <= max(at_lo, at_hi):
+                found.append(lo.as_of + span * ((line - at_lo) / (at_hi - at_lo)))
+    return min(found, default=None)
 
 
 def first_threshold(state: AccountState, now: datetime, policy: Policy) -> datetime | None:
@@ -144,10 +199,10 @@ def _clock_thresholds(state: AccountState, now: datetime, policy: Policy) -> lis
         for contact in contacts.values():
             for at, _ in contact.recent:
                 found += [at, at + team_window]
-    orders = live_orders(state, now)
-    interval = usual_order_interval(orders, policy)
+    reading = orders_as_of(state, now, policy)
+    interval = reading.interval
     if interval is not None:
-        last = orders[-1][0]
+        last = reading.orders[-1][0]
         found += [
             last + timedelta(days=a.order_gap_warning_ratio * interval),
             last + timedelta(days=a.order_gap_critical_ratio * interval),

@@ -42,6 +42,9 @@ class Evaluation:
     view: AsOf | None = field(default=None, compare=False, repr=False)
     # The unrounded penalties in the order they were summed (Scored.penalties).
     penalties: tuple[ScoreDriver, ...] = field(default=(), compare=False, repr=False)
+    # Points lost before rounding, now and at the baseline (Scored.lost).
+    lost: float = field(default=0.0, compare=False, repr=False)
+    baseline_lost: float | None = field(default=None, compare=False, repr=False)
 
     @property
     def top_drivers(self) -> tuple[ScoreDriver, ...]:
@@ -81,6 +84,8 @@ def evaluate(
         baseline_score=None if baseline is None else baseline.score,
         view=view,
         penalties=scored.penalties,
+        lost=scored.lost,
+        baseline_lost=None if baseline is None else baseline.lost,
     )
 
 

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Literal
 
 from consumers.domain.apply import apply_all
-from consumers.domain.as_of import AsOf, as_of, usual_order_interval
+from consumers.domain.as_of import AsOf, as_of, revenue_windows, usual_order_interval
 from consumers.domain.evaluate import Evaluation
 from consumers.domain.policy import Policy
 from consumers.domain.scoring import ScoreDriver, score_as_of, scored_from
@@ -217,7 +217,12 @@ def _fixed(view: AsOf, fix: Fix, policy: Policy) -> AsOf:
     if fix.kind == "ticket_resolved":
         return replace(view, tickets=tuple(t for t in view.tickets if t.ticket_id != fix.target))
     orders = sorted([*view.orders, (now, f"{WHAT_IF_ID}order", fix.amount)])
-    return replace(view, orders=orders, order_interval=usual_order_interval(orders, policy))
+    return replace(
+        view,
+        orders=orders,
+        order_interval=usual_order_interval(orders, policy),
+        revenue=revenue_windows(orders, now, policy),
+    )
 
 
 def describe(result: Outcome, health: Evaluation) -> str:

@@ -19,8 +19,7 @@ def commercial_drivers(view: AsOf, policy: Policy, explain: bool) -> list[ScoreD
         return []  # no order data yet: unknown is neutral, not bad
     currency = state.info.value.currency if state.info is not None else None
     window = timedelta(days=c.window_days)
-    recent = sum(a for at, _, a in orders if at > now - window)
-    before = sum(a for at, _, a in orders if now - 2 * window < at <= now - window)
+    recent, before = view.revenue.recent, view.revenue.before
     drivers: list[ScoreDriver] = []
     if before > 0 and recent < before:
         drop = (before - recent) / before

@@ -41,6 +41,9 @@ class Scored:
     # The same penalties unrounded, in the order they were summed (component
     # by component): what a what-if needs to rescore one component alone.
     penalties: tuple[ScoreDriver, ...] = field(default=(), compare=False, repr=False)
+    # Points lost before rounding and clamping: 100 - lost is the score unrounded,
+    # which next_due interpolates to find where a drifting score crosses a line.
+    lost: float = field(default=0.0, compare=False, repr=False)
 
 
 # --- as-of views of the state -------------------------------------------------------------

@@ -67,7 +67,7 @@ def scored_from(drivers: list[ScoreDriver], policy: Policy, *, explain: bool = T
         stability=component("stability", w.stability),
     )
     if not explain:
-        return Scored(value, policy.band(value), components, (), tuple(drivers))
+        return Scored(value, policy.band(value), components, (), tuple(drivers), total_lost)
     ordered = tuple(
         sorted(
             (
@@ -78,4 +78,4 @@ def scored_from(drivers: list[ScoreDriver], policy: Policy, *, explain: bool = T
             key=lambda d: (d.impact, d.factor),
         )
     )
-    return Scored(value, policy.band(value), components, ordered, tuple(drivers))
+    return Scored(value, policy.band(value), components, ordered, tuple(drivers), total_lost)
