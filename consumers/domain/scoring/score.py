@@ -14,13 +14,15 @@ rounded score, do not depend on the order events arrived in.
 
 from __future__ import annotations
 
+import itertools
+
 from consumers.domain.as_of import AsOf
 from consumers.domain.policy import Policy
 from consumers.domain.scoring.commercial import commercial_drivers
 from consumers.domain.scoring.drivers import Components, Scored, ScoreDriver
 from consumers.domain.scoring.relationship import relationship_drivers
 from consumers.domain.scoring.stability import stability_drivers
-from consumers.domain.scoring.support import support_drivers
+from consumers.domain.scoring.support import support_drivers, support_losses
 
 
 def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
@@ -28,10 +30,19 @@ def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
 
     With ``explain=False`` the result has the same score, band and components
     but no drivers: for callers that only compare numbers (the health-drop
-    baseline, next_due's probes), which then skip composing every sentence.
-    The penalties are computed by the very same code either way, so the
-    numbers are identical.
+    baseline, next_due's probes), which then skip composing every sentence
+    and building a driver per open ticket. The penalties are computed by the
+    very same code either way and summed in the same order, so the numbers
+    are identical.
     """
+    if not explain:
+        losses = {
+            "relationship": _lost(relationship_drivers(view, policy, False)),
+            "commercial": _lost(commercial_drivers(view, policy, False)),
+            "support": support_losses(view, policy),
+            "stability": _lost(stability_drivers(view.state, view.now, policy)),
+        }
+        return _scored(losses, sum(itertools.chain(*losses.values())), policy, (), ())
     drivers: list[ScoreDriver] = []
     drivers += relationship_drivers(view, policy, explain)
     drivers += commercial_drivers(view, policy, explain)
@@ -40,9 +51,12 @@ def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
     return scored_from(drivers, policy, explain=explain)
 
 
+def _lost(drivers: list[ScoreDriver]) -> list[float]:
+    return [-d.impact for d in drivers]
+
+
 def scored_from(drivers: list[ScoreDriver], policy: Policy, *, explain: bool = True) -> Scored:
     """The score of a list of penalties, summed in the order given (see score_as_of)."""
-    w = policy.weights
     # Each component's penalties in driver order, gathered in one pass; summing
     # the same values in the same order gives the same floats as before.
     losses: dict[str, list[float]] = {
@@ -53,21 +67,9 @@ def scored_from(drivers: list[ScoreDriver], policy: Policy, *, explain: bool = T
     }
     for d in drivers:
         losses[d.component].append(-d.impact)
-
-    def component(name: str, weight: float) -> float:
-        lost = sum(losses[name])
-        return 100.0 if weight <= 0 else round(max(0.0, 100.0 * (1 - lost / weight)), 1)
-
     total_lost = sum(-d.impact for d in drivers)
-    value = round(min(100.0, max(0.0, 100.0 - total_lost)), 1)
-    components = Components(
-        relationship=component("relationship", w.relationship),
-        commercial=component("commercial", w.commercial),
-        support=component("support", w.support),
-        stability=component("stability", w.stability),
-    )
     if not explain:
-        return Scored(value, policy.band(value), components, (), tuple(drivers), total_lost)
+        return _scored(losses, total_lost, policy, (), tuple(drivers))
     ordered = tuple(
         sorted(
             (
@@ -78,4 +80,28 @@ def scored_from(drivers: list[ScoreDriver], policy: Policy, *, explain: bool = T
             key=lambda d: (d.impact, d.factor),
         )
     )
-    return Scored(value, policy.band(value), components, ordered, tuple(drivers), total_lost)
+    return _scored(losses, total_lost, policy, ordered, tuple(drivers))
+
+
+def _scored(
+    losses: dict[str, list[float]],
+    total_lost: float,
+    policy: Policy,
+    drivers: tuple[ScoreDriver, ...],
+    penalties: tuple[ScoreDriver, ...],
+) -> Scored:
+    """The score, band and components of penalties gathered by component."""
+    w = policy.weights
+
+    def component(name: str, weight: float) -> float:
+        lost = sum(losses[name])
+        return 100.0 if weight <= 0 else round(max(0.0, 100.0 * (1 - lost / weight)), 1)
+
+    value = round(min(100.0, max(0.0, 100.0 - total_lost)), 1)
+    components = Components(
+        relationship=component("relationship", w.relationship),
+        commercial=component("commercial", w.commercial),
+        support=component("support", w.support),
+        stability=component("stability", w.stability),
+    )
+    return Scored(value, policy.band(value), components, drivers, penalties, total_lost)

@@ -24,13 +24,8 @@ def ticket_penalty(view: TicketView, now: datetime, policy: Policy) -> float:
 
 
 def support_drivers(view: AsOf, policy: Policy, explain: bool) -> list[ScoreDriver]:
-    budget = policy.weights.support
-    now = view.now
-    items = [(v, ticket_penalty(v, now, policy)) for v in view.tickets]
-    total = sum(p for _, p in items)
-    # Many open tickets cannot cost more than the whole component: scale them
-    # together so that each one's share of the blame is kept.
-    scale = budget / total if total > budget else 1.0
+    """One driver per open ticket that costs points, in ticket_id order."""
+    items, scale = _penalties(view, policy)
     return [
         ScoreDriver(
             f"open_ticket:{v.ticket_id}",
@@ -41,3 +36,26 @@ def support_drivers(view: AsOf, policy: Policy, explain: bool) -> list[ScoreDriv
         for v, p in items
         if p > 0
     ]
+
+
+def support_losses(view: AsOf, policy: Policy) -> list[float]:
+    """The points each of :func:`support_drivers` costs (``-impact``), without building them.
+
+    An account with a long history can have dozens of open tickets, and the
+    numbers-only evaluations (next_due's probes, the health-drop baseline)
+    only sum these: the same floats in the same order, so the same score.
+    """
+    items, scale = _penalties(view, policy)
+    # -(-p * scale) is p * scale exactly: negation commutes with rounding.
+    return [p * scale for _, p in items if p > 0]
+
+
+def _penalties(view: AsOf, policy: Policy) -> tuple[list[tuple[TicketView, float]], float]:
+    """Each open ticket with its unscaled penalty, and the scale that keeps them within budget."""
+    budget = policy.weights.support
+    now = view.now
+    items = [(v, ticket_penalty(v, now, policy)) for v in view.tickets]
+    total = sum(p for _, p in items)
+    # Many open tickets cannot cost more than the whole component: scale them
+    # together so that each one's share of the blame is kept.
+    return items, budget / total if total > budget else 1.0
