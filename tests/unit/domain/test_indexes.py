@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consumers.domain.apply import apply, fold_events
-from consumers.domain.as_of import open_ticket, open_tickets
+from consumers.domain.as_of import (
+    live_orders,
+    open_ticket,
+    open_tickets,
+    orders_as_of,
+    revenue_windows,
+    usual_order_interval,
+)
+from consumers.domain.policy import DEFAULT_POLICY
 from consumers.domain.state import AccountState
 from consumers.pipeline.codecs.state import state_from_dict, state_to_dict
 from schemas import validate_event
@@ -60,6 +68,30 @@ def test_open_tickets_from_the_memo_equal_a_fresh_walk(
         for s in (state, later):
             walked = tuple(v for _, t in s.tickets_by_id if (v := open_ticket(t, now)) is not None)
             assert open_tickets(s, now) == walked
+
+
+@settings(max_examples=150, deadline=None)
+@given(event_sets(), st.lists(st.integers(-30, 900), min_size=1, max_size=12))
+def test_orders_read_from_the_memo_equal_a_fresh_reading(
+    events: list[BaseEvent], days: list[int]
+) -> None:
+    # The clock times include ones just before and at each order's bounds
+    # (placed, one and two commercial windows later, the horizon), where a
+    # reading kept for the wrong interval would show.
+    state = fold_events("acme", events)
+    later = apply(state, ev_contact(state))
+    window = timedelta(days=DEFAULT_POLICY.commercial.window_days)
+    times = [BASE + timedelta(days=d) for d in days]
+    for row in state.placed_orders[:3]:
+        for edge in (row.at, row.at + window, row.at + 2 * window):
+            times += [edge - timedelta(microseconds=1), edge]
+    for now in times:
+        for s in (state, later):
+            orders = live_orders(s, now)
+            reading = orders_as_of(s, now, DEFAULT_POLICY)
+            assert reading.orders == orders, now
+            assert reading.interval == usual_order_interval(orders, DEFAULT_POLICY)
+            assert reading.revenue == revenue_windows(orders, now, DEFAULT_POLICY)
 
 
 def ev_contact(state: AccountState) -> BaseEvent:

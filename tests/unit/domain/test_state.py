@@ -239,6 +239,32 @@ def test_an_extra_open_p1_never_raises_support(
 
 
 @settings(max_examples=150, deadline=None)
+@given(event_sets(), st.sampled_from(NOWS), st.floats(-20, 20))
+def test_a_numbers_only_evaluation_has_the_explained_ones_numbers(
+    events: list[BaseEvent], now: datetime, shift_days: float
+) -> None:
+    # next_due's probes and the health-drop baseline skip the sentences and the
+    # per-ticket drivers: their score, band, components, conditions and the
+    # unrounded loss must still be exactly those of the full evaluation.
+    state = fold_events("acme", events)
+    at = now + timedelta(days=shift_days)
+    full = evaluate(state, at)
+    numbers = evaluate(state, at, explain=False)
+    assert (numbers.score, numbers.band, numbers.components) == (
+        full.score,
+        full.band,
+        full.components,
+    )
+    assert (numbers.lost, numbers.baseline_score, numbers.baseline_lost) == (
+        full.lost,
+        full.baseline_score,
+        full.baseline_lost,
+    )
+    assert signature(numbers) == signature(full)
+    assert full.lost == pytest.approx(sum(-d.impact for d in full.penalties))
+
+
+@settings(max_examples=150, deadline=None)
 @given(
     event_sets(),
     st.sampled_from(NOWS),
