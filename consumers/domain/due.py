@@ -128,9 +128,7 @@ def _crossing(lo: Evaluation, hi: Evaluation, policy: Policy) -> datetime | None
     # A score shows rounded to 0.1, so its band changes half a tenth below the line.
     band_lines = [b - 0.05 for b in (policy.band_healthy, policy.band_watch, policy.band_at_risk)]
     drop_lines = [policy.alerts.health_drop_points, 2 * policy.alerts.health_drop_points]
-    series: list[tuple[float, float, list[float]]] = [
-        (100 - lo.lost, 100 - hi.lost, band_lines)
-    ]
+    series: list[tuple[float, float, list[float]]] = [(100 - lo.lost, 100 - hi.lost, band_lines)]
     if lo.baseline_lost is not None and hi.baseline_lost is not None:
         base_lo, base_hi = 100 - lo.baseline_lost, 100 - hi.baseline_lost
         series.append((base_lo, base_hi, band_lines))
