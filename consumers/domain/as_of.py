@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from consumers.domain.days import days_between
 from consumers.domain.policy import Policy
@@ -143,7 +143,7 @@ def open_ticket(ticket: Ticket, now: datetime) -> TicketView | None:
     )
 
 
-#: Ticket views kept per state's tickets (see :func:`open_tickets`), besides the bounds.
+#: Ticket views kept per state's tickets (see :func:`open_tickets`): intervals of bounds.
 TICKET_VIEWS_KEPT = 4
 _TICK = timedelta(microseconds=1)
 
@@ -165,17 +165,32 @@ def open_tickets(state: AccountState, now: datetime) -> tuple[TicketView, ...]:
     if bounds is None:
         bounds = memo["bounds"] = _ticket_bounds(state)
     interval = bisect_right(bounds, now)
-    views: tuple[TicketView, ...] | None = memo.get(interval)
+    kept: dict[int, tuple[TicketView, ...]] = memo.setdefault("views", {})
+    views = kept.get(interval)
     if views is None:
-        if len(memo) > TICKET_VIEWS_KEPT:
-            memo.clear()
-            memo["bounds"] = bounds
+        if len(kept) >= TICKET_VIEWS_KEPT:
+            kept.clear()
         # A ticket whose every fact is older than the horizon is forgotten (see
         # open_ticket): skip it without building its view.
         floor = now - TICKET_HORIZON
         found = (open_ticket(t, now) for newest, t in state.tickets_by_id if newest >= floor)
-        views = memo[interval] = tuple(v for v in found if v is not None)
+        views = kept[interval] = tuple(_interned(memo, v) for v in found if v is not None)
     return views
+
+
+def _interned(memo: dict[Any, Any], view: TicketView) -> TicketView:
+    """The view this ticket had in an earlier interval if it is equal, else ``view``.
+
+    A ticket mostly looks the same across many intervals (another ticket's
+    fact made the bound), and keeping one object lets what is derived from a
+    view be kept by identity (the settled penalties of scoring.support).
+    """
+    interned: dict[str, TicketView] = memo.setdefault("interned", {})
+    earlier = interned.get(view.ticket_id)
+    if earlier is not None and earlier == view:
+        return earlier
+    interned[view.ticket_id] = view
+    return view
 
 
 def _ticket_bounds(state: AccountState) -> list[datetime]:

@@ -18,6 +18,7 @@ from consumers.domain.as_of import (
     revenue_windows,
     usual_order_interval,
 )
+from consumers.domain.evaluate import evaluate
 from consumers.domain.policy import DEFAULT_POLICY
 from consumers.domain.state import AccountState
 from consumers.pipeline.codecs.state import state_from_dict, state_to_dict
@@ -92,6 +93,23 @@ def test_orders_read_from_the_memo_equal_a_fresh_reading(
             assert reading.orders == orders, now
             assert reading.interval == usual_order_interval(orders, DEFAULT_POLICY)
             assert reading.revenue == revenue_windows(orders, now, DEFAULT_POLICY)
+
+
+@settings(max_examples=150, deadline=None)
+@given(event_sets(), st.lists(st.integers(-30, 900), min_size=2, max_size=12))
+def test_ticket_penalties_kept_on_the_memo_equal_a_fresh_evaluation(
+    events: list[BaseEvent], days: list[int]
+) -> None:
+    # One state evaluated at clock times in any order (a baseline lies before
+    # its evaluation): every score and support figure is that of a state that
+    # has never been evaluated before, whose memo is empty.
+    state = fold_events("acme", events)
+    for day in days:
+        now = BASE + timedelta(days=day)
+        fresh = state_from_dict(state_to_dict(state))
+        kept, new = evaluate(state, now), evaluate(fresh, now)
+        assert (kept.score, kept.components, kept.lost) == (new.score, new.components, new.lost)
+        assert kept.drivers == new.drivers
 
 
 def ev_contact(state: AccountState) -> BaseEvent:
