@@ -17,7 +17,7 @@ from typing import Any
 
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.pipeline.clock import Clock
-from consumers.pipeline.codecs.record import stored_from_bytes, stored_to_bytes
+from consumers.pipeline.codecs.record import Segments, encode_stored, stored_from_bytes
 from consumers.pipeline.due_index import DueIndex
 from consumers.pipeline.step import StepOutput, step, unsent_outputs
 from consumers.pipeline.stored import StoredAccount
@@ -54,9 +54,10 @@ class Recovery:
 class AccountProcessor:
     """Per-account state in ``store`` (account_id → stored bytes), a clock and a due index.
 
-    The store's values are :func:`stored_to_bytes` records; a store written
-    by older code may also hold plain JSON records or dicts, which are read
-    (:func:`stored_from_bytes`) and replaced by bytes at the account's next step.
+    The store's values are :func:`encode_stored` records; a store written
+    by older code may also hold a single zlib stream, plain JSON records or
+    dicts, which are read (:func:`stored_from_bytes`) and replaced at the
+    account's next step.
     """
 
     def __init__(
@@ -72,8 +73,10 @@ class AccountProcessor:
         self.unassigned = UnassignedAccounts()
         # Parsed records by account, valid while the store still holds the very
         # value they were parsed from (a recovery or another writer replaces
-        # it); least recently stepped first, at most PARSED_CACHE_MAX.
-        self._parsed: OrderedDict[str, tuple[Any, StoredAccount]] = OrderedDict()
+        # it), with the segments that value was written with (None when it was
+        # read, not written here): least recently stepped first, at most
+        # PARSED_CACHE_MAX.
+        self._parsed: OrderedDict[str, tuple[Any, StoredAccount, Segments | None]] = OrderedDict()
 
     def handle(self, events: Iterable[BaseEvent]) -> list[StepOutput]:
         """Apply a batch: each account is read, evaluated and written once.
@@ -103,22 +106,23 @@ class AccountProcessor:
             if self.store.get(account_id) is not None
         ]
 
-    def _load(self, account_id: str) -> StoredAccount | None:
+    def _load(self, account_id: str) -> tuple[StoredAccount | None, Segments | None]:
         raw = self.store.get(account_id)
         if not raw:
-            return None
+            return None, None
         cached = self._parsed.get(account_id)
         if cached is not None and cached[0] is raw:
-            return cached[1]
-        return stored_from_bytes(raw)
+            return cached[1], cached[2]
+        return stored_from_bytes(raw), None
 
     def _step(self, account_id: str, events: Sequence[BaseEvent], now: datetime) -> StepOutput:
-        out = step(self._load(account_id), account_id, events, now, self.policy)
-        # Encoded afresh: reusing the previous record's encoded parts (as
-        # stored_to_dict can) would mean keeping its dict, the memory this saves.
-        raw = stored_to_bytes(out.stored)
+        stored, segments = self._load(account_id)
+        out = step(stored, account_id, events, now, self.policy)
+        # The parts of the state this step left alone (most of a long history)
+        # keep their compressed segments (codecs/record.py).
+        raw, segments = encode_stored(out.stored, segments)
         self.store[account_id] = raw
-        self._parsed[account_id] = (raw, out.stored)
+        self._parsed[account_id] = (raw, out.stored, segments)
         self._parsed.move_to_end(account_id)
         if len(self._parsed) > PARSED_CACHE_MAX:
             self._parsed.popitem(last=False)  # the least recently stepped
@@ -143,7 +147,7 @@ class AccountProcessor:
             if raw and owns(account_id):
                 stored = stored_from_bytes(raw)
                 if len(self._parsed) < PARSED_CACHE_MAX:
-                    self._parsed[account_id] = (raw, stored)
+                    self._parsed[account_id] = (raw, stored, None)
                 for seen in (stored.state.latest_at, stored.evaluated_at):
                     if seen is not None:
                         self.clock.observe(seen)

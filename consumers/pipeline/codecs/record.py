@@ -4,26 +4,42 @@ The worker's account table keeps one value per account for as long as it
 owns it, so the value's form is the worker's memory: the dict of
 :func:`stored_to_dict` costs about 59 KB resident for a deep-history account
 whose compact JSON is about 15 KB, and that JSON compresses to about 6 KB
-with zlib at level 1. So the table holds, and its changelog carries, the
-zlib stream of the compact JSON of :func:`stored_to_dict`.
+with zlib at level 1.
+
+The value is also written at every step of the account, and encoding a long
+history afresh each time (dict, JSON, zlib) cost more than the step itself.
+So the JSON text is cut into *segments*, each compressed on its own: one per
+stakeholder, the orders, the tickets, one per account-team contact
+(:func:`state_pieces`), and the small rest. A step that brings a contact
+changes one stakeholder and one team contact; :func:`encode_stored` takes the
+segments of the record before (:class:`Segments`) and copies every segment
+whose object the new record still holds, so a step's encoding costs what
+changed. Segmented value::
+
+    0x01, then per segment: kind (b"z" zlib, b"r" plain), length (4 bytes, big-endian), data
+
+and the segments' texts, decompressed and joined, are the record's compact
+JSON (its keys in another order than ``json.dumps(stored_to_dict(...))``).
 
 :func:`stored_from_bytes` tells the forms apart by the first byte and also
-reads what earlier versions wrote: a JSON-encoded dict (the changelog
-records of the version that kept dicts, which a raw-bytes table hands over
-as they are; JSON text of an object starts with ``{``) and a dict itself (a
-store written by older code or tests). A zlib stream starts with ``0x78``
-(deflate, 32 KB window), which no JSON text does.
+reads what earlier versions wrote: one zlib stream of the whole JSON
+(``0x78``: deflate, 32 KB window), a JSON-encoded dict (the changelog records
+of the version that kept dicts, which a raw-bytes table hands over as they
+are; JSON text of an object starts with ``{``) and a dict itself (a store
+written by older code or tests).
 """
 
 from __future__ import annotations
 
 import json
+import struct
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from consumers.pipeline.codecs.errors import RecordFormatError
-from consumers.pipeline.codecs.stored import stored_from_dict, stored_to_dict
+from consumers.pipeline.codecs.state import Piece, state_head, state_pieces
+from consumers.pipeline.codecs.stored import stored_from_dict, stored_head
 from consumers.pipeline.stored import StoredAccount
 
 #: zlib's speed/size setting. Measured on a deep-mix account (120 events,
@@ -37,14 +53,104 @@ _JSON_FIRST = ord("{")
 _COMPACT = (",", ":")
 
 
+#: A reusable segment by the path of its piece: (the object it encodes, its bytes).
+Segments = dict[tuple[str, ...], tuple[Any, memoryview]]
+
+_SEGMENTED_FIRST = 0x01
+_SEGMENT_HEADER = struct.Struct(">cI")  # kind, length
+_ZLIB, _PLAIN = b"z", b"r"
+#: Glue text shorter than this goes uncompressed (zlib's own overhead is ~11 bytes).
+_PLAIN_UP_TO = 64
+
+
 def stored_to_bytes(stored: StoredAccount) -> bytes:
-    """The table value of ``stored``: zlib-compressed compact JSON of :func:`stored_to_dict`."""
-    return json_to_bytes(json.dumps(stored_to_dict(stored), separators=_COMPACT))
+    """The table value of ``stored`` (segmented compact JSON), encoded afresh."""
+    return encode_stored(stored)[0]
 
 
-def json_to_bytes(text: str) -> bytes:
-    """The table value of a record given as its compact JSON text (as :func:`stored_to_bytes`)."""
-    return zlib.compress(text.encode(), COMPRESS_LEVEL)
+def encode_stored(
+    stored: StoredAccount, previous: Segments | None = None
+) -> tuple[bytes, Segments]:
+    """The table value of ``stored``, and its segments for encoding the account's next record.
+
+    ``previous`` (what this returned for the record before) lets every piece
+    whose object ``stored`` still holds copy its compressed segment instead
+    of being encoded again; the value is the same either way.
+    """
+    writer = _SegmentWriter(previous or {})
+    state = stored.state
+    sections: dict[tuple[str, ...], list[Piece]] = {}
+    for piece in state_pieces(state):
+        sections.setdefault(piece.path[:-1], []).append(piece)
+    # The same dict as stored_to_dict: the head, then the state (see state_to_dict).
+    writer.text(json.dumps(stored_head(stored), separators=_COMPACT)[:-1] + ',"state":')
+    writer.text(json.dumps(state_head(state), separators=_COMPACT)[:-1])
+    writer.text(',"stakeholders":')
+    writer.members(sections.get(("stakeholders",), []))
+    for piece in sections.get((), []):  # the orders, the tickets
+        writer.text(f",{json.dumps(piece.path[-1])}:")
+        writer.piece(piece)
+    if state.team:
+        writer.text(',"team":{')
+        for i, owner in enumerate(sorted(state.team)):
+            writer.text(f"{',' if i else ''}{json.dumps(owner)}:")
+            writer.members(sections.get(("team", owner), []))
+        writer.text("}")
+    writer.text("}}")
+    return writer.finish()
+
+
+class _SegmentWriter:
+    """Builds a segmented value: glue text between pieces, and one segment per piece."""
+
+    def __init__(self, reuse: Segments) -> None:
+        self.reuse = reuse
+        self.out = bytearray((_SEGMENTED_FIRST,))
+        self.glue: list[str] = []
+        self.kept: list[tuple[tuple[str, ...], Any, int, int]] = []
+
+    def text(self, text: str) -> None:
+        self.glue.append(text)
+
+    def members(self, pieces: list[Piece]) -> None:
+        """A JSON object whose members are ``pieces`` (keyed by their last path part)."""
+        self.text("{")
+        for i, piece in enumerate(pieces):
+            self.text(f"{',' if i else ''}{json.dumps(piece.path[-1])}:")
+            self.piece(piece)
+        self.text("}")
+
+    def piece(self, piece: Piece) -> None:
+        self._flush()
+        old = self.reuse.get(piece.path)
+        if old is not None and old[0] is piece.value:
+            data: bytes | memoryview = old[1]
+        else:
+            text = json.dumps(piece.encode(piece.value), separators=_COMPACT)
+            data = zlib.compress(text.encode(), COMPRESS_LEVEL)
+        _append(self.out, _ZLIB, data)
+        self.kept.append((piece.path, piece.value, len(self.out) - len(data), len(self.out)))
+
+    def finish(self) -> tuple[bytes, Segments]:
+        self._flush()
+        raw = bytes(self.out)
+        view = memoryview(raw)
+        return raw, {path: (value, view[a:b]) for path, value, a, b in self.kept}
+
+    def _flush(self) -> None:
+        if not self.glue:
+            return
+        text = "".join(self.glue).encode()
+        self.glue.clear()
+        if len(text) <= _PLAIN_UP_TO:
+            _append(self.out, _PLAIN, text)
+        else:
+            _append(self.out, _ZLIB, zlib.compress(text, COMPRESS_LEVEL))
+
+
+def _append(out: bytearray, kind: bytes, data: bytes | memoryview) -> None:
+    out += _SEGMENT_HEADER.pack(kind, len(data))
+    out += data
 
 
 def stored_dict_from_bytes(
@@ -63,7 +169,9 @@ def stored_dict_from_bytes(
     data = bytes(raw)
     if not data:
         raise RecordFormatError("a stored account record is empty")
-    if data[0] == _ZLIB_FIRST:
+    if data[0] == _SEGMENTED_FIRST:
+        data = _joined_segments(data)
+    elif data[0] == _ZLIB_FIRST:
         try:
             data = zlib.decompress(data)
         except zlib.error as exc:
@@ -84,6 +192,54 @@ def stored_dict_from_bytes(
             f"a stored account record must be a JSON object, got {type(decoded).__name__}"
         )
     return decoded
+
+
+def _joined_segments(data: bytes) -> bytes:
+    """The JSON text of a segmented value: its segments' texts, decompressed and joined."""
+    return b"".join(text for _, text in _segments(data))
+
+
+def segment_texts(raw: bytes) -> list[bytes]:
+    """Each segment's text of a segmented value, decompressed, in order (they join to the JSON)."""
+    if not raw or raw[0] != _SEGMENTED_FIRST:
+        raise RecordFormatError("not a segmented stored account record")
+    return [text for _, text in _segments(raw)]
+
+
+def rewrite_segments(raw: bytes, rewrite: Callable[[bytes], bytes]) -> bytes:
+    """A segmented value with ``rewrite`` applied to each segment's text, each kept in its kind.
+
+    For generated copies of a record (the memory bench renames a template's
+    ids): a rewrite that keeps every text's length gives the very value
+    :func:`encode_stored` writes for the rewritten record.
+    """
+    if not raw or raw[0] != _SEGMENTED_FIRST:
+        raise RecordFormatError("not a segmented stored account record")
+    out = bytearray((_SEGMENTED_FIRST,))
+    for kind, text in _segments(raw):
+        changed = rewrite(text)
+        _append(out, kind, zlib.compress(changed, COMPRESS_LEVEL) if kind == _ZLIB else changed)
+    return bytes(out)
+
+
+def _segments(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(kind, text) of each segment of a segmented value, decompressed."""
+    at, end = 1, len(data)
+    try:
+        while at < end:
+            kind, length = _SEGMENT_HEADER.unpack_from(data, at)
+            at += _SEGMENT_HEADER.size
+            if at + length > end:
+                raise RecordFormatError("a segmented stored account record is cut short")
+            chunk = data[at : at + length]
+            if kind == _ZLIB:
+                chunk = zlib.decompress(chunk)
+            elif kind != _PLAIN:
+                raise RecordFormatError(f"a stored account record has a segment of kind {kind!r}")
+            yield kind, chunk
+            at += length
+    except (struct.error, zlib.error) as exc:
+        raise RecordFormatError(f"a segmented stored account record is corrupt: {exc}") from exc
 
 
 def stored_from_bytes(raw: bytes | bytearray | memoryview | Mapping[str, Any]) -> StoredAccount:

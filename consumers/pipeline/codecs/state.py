@@ -7,7 +7,8 @@ integer microseconds since the epoch: exact, and half the bytes of ISO text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,66 +71,75 @@ def _preg(raw: Any, decode: Any = None) -> Reg[Any] | None:
     return Reg(value if decode is None else decode(value), _pt(at), str(event_id))
 
 
-def state_to_dict(
-    state: AccountState, previous: tuple[AccountState, Mapping[str, Any]] | None = None
-) -> dict[str, Any]:
-    """Encode a state as plain JSON-compatible data (for a changelog-backed table).
+@dataclass(frozen=True)
+class Piece:
+    """One part of a state's encoding that a later state often shares unchanged.
 
-    ``previous`` (an earlier state and its dict) lets collections this state
-    shares with it — the very same objects, as a step leaves the orders and
-    tickets when only contacts arrived — reuse their encoded form, so that a
-    step's encoding costs what changed, not the whole history. The result is
-    equal to encoding from scratch.
+    ``path`` says where its encoding sits in :func:`state_to_dict`'s dict
+    (``("orders",)``, ``("stakeholders", sid)``, ``("team", owner, sid)``);
+    ``value`` is the state's own object, immutable, so a later state holding
+    the very same object has the very same encoding (see codecs/record.py).
     """
-    before, raw = previous if previous is not None else (None, None)
 
-    def part(name: str, encode: Any) -> Any:
-        if raw is not None and getattr(state, name) is getattr(before, name):
-            return raw[name]
-        return encode()
+    path: tuple[str, ...]
+    value: Any
+    encode: Callable[[Any], Any]
 
-    people_before = before.stakeholders if before is not None else {}
-    people_raw = raw["stakeholders"] if raw is not None else {}
 
-    def person(key: str, person: StakeholderState) -> Any:
-        if people_before.get(key) is person:
-            return people_raw[key]  # an unchanged stakeholder: its encoding is the same
-        return _stakeholder_to_dict(person)
-
-    encoded: dict[str, Any] = {
+def state_head(state: AccountState) -> dict[str, Any]:
+    """What :func:`state_to_dict` holds besides its :func:`state_pieces`: the small fields."""
+    return {
         "v": FORMAT_VERSION,
         "account_id": state.account_id,
         "info": _reg(state.info, _facts_to_list),
         "first_seen": _ot(state.first_seen),
         "latest_at": _ot(state.latest_at),
-        "kams": part(
-            "kams", lambda: {k: [_t(s.first), _t(s.last)] for k, s in sorted(state.kams.items())}
-        ),
-        "stakeholders": part(
-            "stakeholders",
-            lambda: {k: person(k, s) for k, s in sorted(state.stakeholders.items())},
-        ),
-        "orders": part("orders", lambda: _orders_to_dict(state.orders)),
-        "tickets": part("tickets", lambda: _tickets_to_dict(state.tickets)),
-        "restructures": part(
-            "restructures",
-            lambda: [[_t(r.at), r.event_id, r.unit, list(r.affected)] for r in state.restructures],
-        ),
+        "kams": {k: [_t(s.first), _t(s.last)] for k, s in sorted(state.kams.items())},
+        "restructures": [
+            [_t(r.at), r.event_id, r.unit, list(r.affected)] for r in state.restructures
+        ],
     }
+
+
+def state_pieces(state: AccountState) -> list[Piece]:
+    """The large parts of the state's encoding, in the order they are written.
+
+    Each stakeholder, the orders, the tickets and each account-team contact:
+    a contact event changes one stakeholder and one team contact, so the
+    rest of a long history is encoded once and reused.
+    """
+    pieces = [
+        Piece(("stakeholders", k), p, _stakeholder_to_dict)
+        for k, p in sorted(state.stakeholders.items())
+    ]
+    pieces.append(Piece(("orders",), state.orders, _orders_to_dict))
+    pieces.append(Piece(("tickets",), state.tickets, _tickets_to_dict))
+    pieces += [
+        Piece(("team", owner, sid), contact, _team_contact_to_list)
+        for owner, contacts in sorted(state.team.items())
+        for sid, contact in sorted(contacts.items())
+    ]
+    return pieces
+
+
+def state_to_dict(state: AccountState) -> dict[str, Any]:
+    """Encode a state as plain JSON-compatible data (for a changelog-backed table)."""
+    encoded = state_head(state)
+    encoded["stakeholders"] = {}
     if state.team:
         # Only when there is one: a state without a team is written as before it was kept.
-        encoded["team"] = part("team", lambda: _team_to_dict(state.team))
+        encoded["team"] = {owner: {} for owner in sorted(state.team)}
+    for piece in state_pieces(state):
+        *where, key = piece.path
+        into = encoded
+        for name in where:
+            into = into[name]
+        into[key] = piece.encode(piece.value)
     return encoded
 
 
-def _team_to_dict(team: Mapping[str, Mapping[str, TeamContact]]) -> dict[str, Any]:
-    return {
-        owner: {
-            sid: [_t(c.last), [[_t(at), eid] for at, eid in c.recent]]
-            for sid, c in sorted(contacts.items())
-        }
-        for owner, contacts in sorted(team.items())
-    }
+def _team_contact_to_list(contact: TeamContact) -> list[Any]:
+    return [_t(contact.last), [[_t(at), eid] for at, eid in contact.recent]]
 
 
 def _team_from_dict(raw: Mapping[str, Any]) -> dict[str, dict[str, TeamContact]]:

@@ -28,36 +28,21 @@ STORED_FORMAT = 2
 _READABLE_FORMATS = frozenset({1, STORED_FORMAT})
 
 
-def stored_to_dict(
-    stored: StoredAccount,
-    previous: tuple[StoredAccount, Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """JSON-compatible form for the Faust table (and so its changelog).
+def stored_to_dict(stored: StoredAccount) -> dict[str, Any]:
+    """JSON-compatible form of a stored record: what the account table's value holds."""
+    encoded = stored_head(stored)
+    encoded["state"] = state_to_dict(stored.state)
+    return encoded
 
-    ``previous`` (the record before this step and its dict) lets parts that
-    did not change — the same objects — reuse their already-encoded form.
-    """
-    before, raw = previous if previous is not None else (None, None)
 
-    def part(name: str, now: Any, then: Any, encode: Any) -> Any:
-        if raw is not None and now is then:
-            return raw[name]
-        return encode(now)
-
+def stored_head(stored: StoredAccount) -> dict[str, Any]:
+    """:func:`stored_to_dict` without the state: what changes at every step."""
     return {
         "v": STORED_FORMAT,
-        "state": state_to_dict(
-            stored.state, (before.state, raw["state"]) if before is not None and raw else None
-        ),
-        "snapshot": part("snapshot", stored.snapshot, before and before.snapshot, _model_json),
-        "alerts": part(
-            "alerts",
-            stored.open_alerts,
-            before and before.open_alerts,
-            lambda alerts: [to_record(a).model_dump(mode="json") for a in alerts],
-        ),
-        "profile": part("profile", stored.profile, before and before.profile, _model_json),
-        "entry": part("entry", stored.queue_line, before and before.queue_line, _model_json),
+        "snapshot": _model_json(stored.snapshot),
+        "alerts": [to_record(a).model_dump(mode="json") for a in stored.open_alerts],
+        "profile": _model_json(stored.profile),
+        "entry": _model_json(stored.queue_line),
         "due": stored.due_at.isoformat() if stored.due_at else None,
         "at": stored.evaluated_at.isoformat() if stored.evaluated_at else None,
         "outbox": _outbox_json(stored.outbox),

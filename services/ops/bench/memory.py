@@ -8,7 +8,7 @@ resident set it measures.
 
 What is measured is what the worker holds per account: the value in its
 account table (a memory store: a dict of the :func:`stored_to_bytes`
-records, compressed JSON), the parsed :class:`StoredAccount` that
+records, segmented compressed JSON), the parsed :class:`StoredAccount` that
 :class:`AccountProcessor` caches beside it for at most ``PARSED_CACHE_MAX``
 accounts (the most recently stepped), and its due-index entry. Publishing
 100,000 histories is not needed for that: ``V``
@@ -38,8 +38,7 @@ from typing import Any
 
 from consumers.pipeline.account_processor import AccountProcessor
 from consumers.pipeline.clock import EventClock
-from consumers.pipeline.codecs.record import json_to_bytes
-from consumers.pipeline.codecs.stored import stored_to_dict
+from consumers.pipeline.codecs.record import rewrite_segments, segment_texts, stored_to_bytes
 from consumers.pipeline.step import step
 from consumers.pipeline.stored import StoredAccount
 from services.feeds.simulator.builder import AccountEvents
@@ -133,26 +132,25 @@ def template_stored(account_id: str, events: int, days: float, seed: int) -> Sto
     return stored
 
 
-def account_copy(template_json: str, template_id: str, account_id: str) -> bytes:
+def account_copy(template: bytes, template_id: str, account_id: str) -> bytes:
     """The template's table value under ``account_id``: a bytes object of its own.
 
     The template's id appears in the record wherever the account's id does
-    (and in its stakeholder, order and ticket ids); replacing it in the JSON
-    text renames all of them at once. Ids of the same length keep the size.
-    The text is compressed as :func:`stored_to_bytes` compresses it, so the
-    copy is the very value the worker would write for that account.
+    (and in its stakeholder, order and ticket ids); replacing it in each
+    segment's text renames all of them at once. Ids of the same length keep
+    the size and the order of the pieces, so the copy is the very value the
+    worker would write for that account (``encode_stored``).
     """
-    return json_to_bytes(template_json.replace(template_id, account_id))
+    old, new = template_id.encode(), account_id.encode()
+    return rewrite_segments(template, lambda text: text.replace(old, new))
 
 
-def templates(variants: int, events: int, days: float, seed: int = 12) -> list[tuple[str, str]]:
-    """``variants`` template accounts: (account id, compact JSON of the stored record) each."""
-    out = []
-    for v in range(variants):
-        template_id = f"mem-{v:07d}"
-        raw = stored_to_dict(template_stored(template_id, events, days, seed))
-        out.append((template_id, json.dumps(raw, separators=(",", ":"))))
-    return out
+def templates(variants: int, events: int, days: float, seed: int = 12) -> list[tuple[str, bytes]]:
+    """``variants`` template accounts: (account id, table value of the stored record) each."""
+    return [
+        (template_id, stored_to_bytes(template_stored(template_id, events, days, seed)))
+        for template_id in (f"mem-{v:07d}" for v in range(variants))
+    ]
 
 
 def account_ids(accounts: int) -> list[str]:
@@ -160,12 +158,12 @@ def account_ids(accounts: int) -> list[str]:
     return [f"acc-{i:07d}" for i in range(accounts)]
 
 
-def copy_store(ids: list[str], from_templates: list[tuple[str, str]]) -> dict[str, bytes]:
+def copy_store(ids: list[str], from_templates: list[tuple[str, bytes]]) -> dict[str, bytes]:
     """The account table: account ``i`` of ``ids`` is a copy of template ``i % len(templates)``."""
     store: dict[str, bytes] = {}
     for i, account_id in enumerate(ids):
-        template_id, text = from_templates[i % len(from_templates)]
-        store[account_id] = account_copy(text, template_id, account_id)
+        template_id, template = from_templates[i % len(from_templates)]
+        store[account_id] = account_copy(template, template_id, account_id)
     return store
 
 
@@ -215,7 +213,7 @@ def measure(
         rss_table_kb=table,
         rss_parsed_kb=parsed,
         rss_after_kb=after,
-        stored_json_bytes=sum(len(text) for _, text in made) // len(made),
+        stored_json_bytes=sum(len(b"".join(segment_texts(raw))) for _, raw in made) // len(made),
         stored_bytes=sum(len(value) for value in store.values()) // len(store),
         parsed_entries=len(processor._parsed),
     )

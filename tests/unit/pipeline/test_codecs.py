@@ -7,9 +7,8 @@ import random
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from consumers.domain.apply import apply_all, fold_events
+from consumers.domain.apply import fold_events
 from consumers.pipeline.codecs.errors import StateFormatError
 from consumers.pipeline.codecs.state import state_from_dict, state_to_dict
 from schemas.events import BaseEvent
@@ -26,21 +25,6 @@ def test_state_round_trips_through_json(events: list[BaseEvent]) -> None:
     state = fold_events("acme", events)
     text = json.dumps(state_to_dict(state))
     assert state_from_dict(json.loads(text)) == state
-
-
-@settings(max_examples=150, deadline=None)
-@given(event_sets(), st.integers(0, 40))
-def test_encoding_with_the_previous_state_equals_encoding_from_scratch(
-    events: list[BaseEvent], split: int
-) -> None:
-    # The worker encodes each step reusing the parts it shares with the state it
-    # read (parsed back from the table, as after a restart): never a stale part.
-    earlier = state_from_dict(
-        json.loads(json.dumps(state_to_dict(fold_events("acme", events[:split]))))
-    )
-    raw = state_to_dict(earlier)
-    later = apply_all(earlier, events[split:])
-    assert state_to_dict(later, (earlier, raw)) == state_to_dict(later)
 
 
 def test_unknown_stored_format_is_refused() -> None:
