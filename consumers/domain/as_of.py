@@ -161,9 +161,7 @@ def open_tickets(state: AccountState, now: datetime) -> tuple[TicketView, ...]:
     ticket event each look the tickets up instead of walking every one.
     """
     memo = state.ticket_memo
-    bounds = memo.get("bounds")
-    if bounds is None:
-        bounds = memo["bounds"] = _ticket_bounds(state)
+    bounds = ticket_bounds(state)
     interval = bisect_right(bounds, now)
     kept: dict[int, tuple[TicketView, ...]] = memo.setdefault("views", {})
     views = kept.get(interval)
@@ -266,12 +264,8 @@ def orders_as_of(state: AccountState, now: datetime, policy: Policy) -> OrdersAs
     and of the steps that bring no order event look it up instead of walking
     every order again.
     """
-    memo = state.order_memo
-    entry = memo.get("readings")
-    if entry is None or entry[0] is not policy:
-        entry = memo["readings"] = (policy, _order_bounds(state, policy), {})
-    bounds: list[datetime] = entry[1]
-    readings: dict[int, OrdersAsOf] = entry[2]
+    bounds = order_bounds(state, policy)
+    readings: dict[int, OrdersAsOf] = state.order_memo["readings"][2]
     interval = bisect_right(bounds, now)
     found = readings.get(interval)
     if found is None:
@@ -284,6 +278,25 @@ def orders_as_of(state: AccountState, now: datetime, policy: Policy) -> OrdersAs
             revenue=revenue_windows(orders, now, policy),
         )
     return found
+
+
+def order_bounds(state: AccountState, policy: Policy) -> list[datetime]:
+    """When :func:`orders_as_of` can start reading differently, sorted (kept on the order memo)."""
+    memo = state.order_memo
+    entry = memo.get("readings")
+    if entry is None or entry[0] is not policy:
+        entry = memo["readings"] = (policy, _order_bounds(state, policy), {})
+    bounds: list[datetime] = entry[1]
+    return bounds
+
+
+def ticket_bounds(state: AccountState) -> list[datetime]:
+    """When :func:`open_tickets` can start reading differently, sorted (kept on the ticket memo)."""
+    memo = state.ticket_memo
+    bounds: list[datetime] | None = memo.get("bounds")
+    if bounds is None:
+        bounds = memo["bounds"] = _ticket_bounds(state)
+    return bounds
 
 
 def _order_bounds(state: AccountState, policy: Policy) -> list[datetime]:

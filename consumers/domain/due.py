@@ -25,10 +25,10 @@ reverts within one window).
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime, timedelta
 
-from consumers.domain.as_of import orders_as_of, present
+from consumers.domain.as_of import order_bounds, orders_as_of, present, ticket_bounds
 from consumers.domain.evaluate import Evaluation, evaluate
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.domain.state import TICKET_HORIZON, AccountState
@@ -91,21 +91,33 @@ def _first_change(
     """The first probed moment whose signature differs, at most RESOLUTION after one that does not.
 
     ``lo`` has the starting signature and ``hi`` does not. Between exact
-    thresholds a drift is smooth (warmth decays, tickets age, a gap grows),
-    so where a number crosses its line is first guessed by linear
-    interpolation, and a pair of probes RESOLUTION apart around the guess
-    brackets the change when the guess is good: two or three probes where
-    bisection over a day to five minutes takes eight or nine. Guesses that
-    miss still narrow the bracket; after GUESSES of them, bisection goes on.
+    thresholds the score drifts smoothly (warmth decays, tickets age, a gap
+    grows) except where it jumps: an order entering or leaving a revenue
+    window, and, for the health-drop baseline (the state as it was a window
+    earlier), any fact entering that earlier reading (:func:`_jumps`). So
+    the search first narrows the bracket to one such jump (probing at them),
+    checks whether the jump itself is the change, and then guesses where a
+    number crosses its line by linear interpolation: a pair of probes
+    RESOLUTION apart around the guess brackets the change when the guess is
+    good. Guesses that miss still narrow the bracket; after GUESSES of them,
+    bisection goes on.
     """
+    # Only a health-drop condition follows the baseline; a band change is the score's.
+    drop = any(kind == "health_drop" for kind, _, _ in start_sig[1] ^ signature(hi)[1])
+    jumps = _jumps(state, lo.as_of, hi.as_of, policy, baseline=drop)
     guesses = 0
     while hi.as_of - lo.as_of > RESOLUTION:
-        guess = _crossing(lo, hi, policy) if guesses < GUESSES else None
-        if guess is None:
-            probes = [lo.as_of + (hi.as_of - lo.as_of) / 2]
-        else:
+        inside = jumps[bisect_right(jumps, lo.as_of) : bisect_left(jumps, hi.as_of)]
+        if inside:
+            probes = [inside[len(inside) // 2]]
+        elif jumps and hi.as_of in jumps:
+            probes = [hi.as_of - TICK]  # is the change the jump at hi itself?
+            jumps = [j for j in jumps if j != hi.as_of]
+        elif guesses < GUESSES and (guess := _crossing(lo, hi, policy)) is not None:
             guesses += 1
             probes = [guess - RESOLUTION / 2, guess + RESOLUTION / 2]
+        else:
+            probes = [lo.as_of + (hi.as_of - lo.as_of) / 2]
         for at in probes:
             if not lo.as_of < at < hi.as_of:
                 continue  # that side of the pair is already known
@@ -115,6 +127,38 @@ def _first_change(
                 break
             lo = probe
     return hi.as_of
+
+
+def _jumps(
+    state: AccountState, lo: datetime, hi: datetime, policy: Policy, *, baseline: bool
+) -> list[datetime]:
+    """Moments in (lo, hi] at which the score or the health-drop baseline can jump, sorted.
+
+    The score between thresholds jumps only where an order enters or leaves a
+    revenue window; the baseline, read a window earlier, wherever a fact
+    enters or leaves that reading (a touchpoint, a status, a reorganisation,
+    a ticket or order bound), shifted by the window.
+    """
+    found = set(_within(order_bounds(state, policy), lo, hi))
+    if baseline and state.first_seen is not None:
+        window = timedelta(days=policy.alerts.health_drop_window_days)
+        then_lo, then_hi = lo - window, hi - window
+        facts = [*_within(order_bounds(state, policy), then_lo, then_hi)]
+        facts += _within(ticket_bounds(state), then_lo, then_hi)
+        for person in state.stakeholders.values():
+            times = [person.known_since, *(t.at for t in person.touchpoints)]
+            times += [step.at for step in person.reorg]
+            if person.status is not None:
+                times.append(person.status.at)
+            facts += [t for t in times if then_lo < t <= then_hi]
+        facts += [r.at for r in state.restructures if then_lo < r.at <= then_hi]
+        found.update(t + window for t in facts)
+    return sorted(found)
+
+
+def _within(times: list[datetime], lo: datetime, hi: datetime) -> list[datetime]:
+    """The sorted ``times`` in (lo, hi]."""
+    return times[bisect_right(times, lo) : bisect_right(times, hi)]
 
 
 def _crossing(lo: Evaluation, hi: Evaluation, policy: Policy) -> datetime | None:
