@@ -6,6 +6,7 @@ import logging
 import time
 
 from consumers.agents.app import create_app
+from consumers.agents.collector import tune_collector
 from services.broker.topics import ensure_topics, wait_for_broker
 from services.settings import Settings
 
@@ -26,5 +27,6 @@ def run_worker(settings: Settings) -> None:
     # aiokafka and Faust debug call builds a LogRecord (5% of the worker's CPU
     # at log level warning, measured with py-spy).
     worker.spinner = None
+    tune_collector()
     logging.getLogger("keypulse").info("stream worker starting on %s", settings.bootstrap_servers)
     worker.execute_from_commandline()
