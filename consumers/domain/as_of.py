@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from consumers.domain.days import days_between
+from consumers.domain.days import days_between, whole_days
 from consumers.domain.policy import Policy
 from consumers.domain.sentences import ticket_sentence
 from consumers.domain.state import (
@@ -339,10 +339,27 @@ class AsOf:
     _sentences: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def ticket_sentence(self, ticket: TicketView) -> str:
-        """:func:`ticket_sentence` at ``now``, composed once per ticket."""
+        """:func:`ticket_sentence` at ``now``, composed once per ticket.
+
+        Also kept on the state's ticket memo for the evaluations after this
+        one: the sentence reads ``now`` only through the ticket's whole days
+        open and whether its SLA is breached, so a later evaluation of the
+        same view of the ticket with the same two reuses it.
+        """
         text = self._sentences.get(ticket.ticket_id)
         if text is None:
-            text = self._sentences[ticket.ticket_id] = ticket_sentence(ticket, self.now)
+            kept: dict[str, tuple[TicketView, int, bool, str]] = self.state.ticket_memo.setdefault(
+                "sentences", {}
+            )
+            days = whole_days(ticket.open_since, self.now)
+            breached = ticket.sla_due_at is not None and ticket.sla_due_at < self.now
+            old = kept.get(ticket.ticket_id)
+            if old is not None and old[0] is ticket and old[1] == days and old[2] == breached:
+                text = old[3]
+            else:
+                text = ticket_sentence(ticket, self.now)
+                kept[ticket.ticket_id] = (ticket, days, breached, text)
+            self._sentences[ticket.ticket_id] = text
         return text
 
 

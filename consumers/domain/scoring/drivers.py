@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ScoreDriver:
+class ScoreDriver(NamedTuple):
     """A factor that costs the score points: ``impact`` is negative score points.
 
     ``subject`` is the stakeholder the penalty is about (a warmth driver), so
     that the work queue can propose the touchpoint that would remove it.
+    A tuple, not a frozen dataclass: an evaluation of a long history builds
+    one per open ticket, twice (unrounded and rounded), and a tuple is built
+    in a third of the time.
     """
 
     factor: str
