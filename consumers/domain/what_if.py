@@ -19,7 +19,6 @@ and times derive from the fix and the clock alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
@@ -28,10 +27,8 @@ from consumers.domain.apply import apply_all
 from consumers.domain.as_of import AsOf, as_of, revenue_windows, usual_order_interval
 from consumers.domain.evaluate import Evaluation
 from consumers.domain.policy import Policy
-from consumers.domain.scoring import ScoreDriver, score_as_of, scored_from
-from consumers.domain.scoring.commercial import commercial_drivers
-from consumers.domain.scoring.relationship import relationship_drivers
-from consumers.domain.scoring.support import support_drivers
+from consumers.domain.scoring import score_as_of
+from consumers.domain.scoring.score import LOSSES, scored_from_losses
 from consumers.domain.state import AccountState, Reg, StakeholderState, Touchpoint
 from consumers.domain.vocabulary import BAND_RANK
 from consumers.domain.warmth import warmth
@@ -166,13 +163,15 @@ def outcome(state: AccountState, health: Evaluation, fix: Fix, policy: Policy) -
         scored = score_as_of(fixed, policy, explain=False)
     else:
         changed = _COMPONENT[fix.kind]
-        drivers: list[ScoreDriver] = []
-        for component, rescore in _COMPONENTS:
-            if component == changed:
-                drivers += rescore(fixed, policy, False)
-            else:
-                drivers += [d for d in health.penalties if d.component == component]
-        scored = scored_from(drivers, policy, explain=False)
+        losses = {
+            component: (
+                lost(fixed, policy)
+                if component == changed
+                else [-d.impact for d in health.penalties if d.component == component]
+            )
+            for component, lost in LOSSES.items()
+        }
+        scored = scored_from_losses(losses, policy)
     return Outcome(scored.score, scored.band, round(scored.score - health.score, 1))
 
 
@@ -183,15 +182,9 @@ _COMPONENT: dict[str, str] = {
     "ticket_resolved": "support",
     "order": "commercial",
 }
+
+
 #: The components in the order score_as_of sums them, with the scorer of each a fix can change.
-_COMPONENTS: tuple[tuple[str, Callable[[AsOf, Policy, bool], list[ScoreDriver]]], ...] = (
-    ("relationship", relationship_drivers),
-    ("commercial", commercial_drivers),
-    ("support", support_drivers),
-    ("stability", lambda view, policy, explain: []),  # never changed by a fix
-)
-
-
 def _fixed(view: AsOf, fix: Fix, policy: Policy) -> AsOf:
     """The view as it would read with the fix's events applied at ``view.now``."""
     now = view.now

@@ -15,6 +15,7 @@ rounded score, do not depend on the order events arrived in.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from consumers.domain.as_of import AsOf
 from consumers.domain.policy import Policy
@@ -36,13 +37,9 @@ def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
     are identical.
     """
     if not explain:
-        losses = {
-            "relationship": _lost(relationship_drivers(view, policy, False)),
-            "commercial": _lost(commercial_drivers(view, policy, False)),
-            "support": support_losses(view, policy),
-            "stability": _lost(stability_drivers(view.state, view.now, policy)),
-        }
-        return _scored(losses, sum(itertools.chain(*losses.values())), policy, (), ())
+        return scored_from_losses(
+            {name: lost(view, policy) for name, lost in LOSSES.items()}, policy
+        )
     drivers: list[ScoreDriver] = []
     drivers += relationship_drivers(view, policy, explain)
     drivers += commercial_drivers(view, policy, explain)
@@ -53,6 +50,26 @@ def score_as_of(view: AsOf, policy: Policy, *, explain: bool = True) -> Scored:
 
 def _lost(drivers: list[ScoreDriver]) -> list[float]:
     return [-d.impact for d in drivers]
+
+
+#: Each component's penalties as plain points (``-impact``), in the order the
+#: score sums them: what a numbers-only score needs, without building drivers.
+LOSSES: dict[str, Callable[[AsOf, Policy], list[float]]] = {
+    "relationship": lambda view, policy: _lost(relationship_drivers(view, policy, False)),
+    "commercial": lambda view, policy: _lost(commercial_drivers(view, policy, False)),
+    "support": support_losses,
+    "stability": lambda view, policy: _lost(stability_drivers(view.state, view.now, policy)),
+}
+
+
+def scored_from_losses(losses: dict[str, list[float]], policy: Policy) -> Scored:
+    """The score of each component's penalty points, summed component by component in LOSSES' order.
+
+    The same floats in the same order as :func:`scored_from` over the drivers
+    they come from, so the same score; the result has no drivers.
+    """
+    in_order = [losses[name] for name in LOSSES]
+    return _scored(losses, sum(itertools.chain(*in_order)), policy, (), ())
 
 
 def scored_from(drivers: list[ScoreDriver], policy: Policy, *, explain: bool = True) -> Scored:
