@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from consumers.domain.state import (
@@ -42,8 +42,15 @@ def retain(state: AccountState) -> AccountState:
     ticket_floor = latest - TICKET_HORIZON
     reorg_floor = latest - REORG_HORIZON
 
-    orders = _retain_orders(state.orders, order_floor)
-    tickets = _retain_tickets(state.tickets, ticket_floor)
+    # The common case (nothing old enough to drop) is told from per-state
+    # figures kept on the order and ticket memos, which travel with
+    # unchanged orders and tickets: a contact does not walk the history.
+    orders = state.orders if _orders_kept_whole(state, order_floor) else None
+    if orders is None:
+        orders = _retain_orders(state.orders, order_floor)
+    tickets = state.tickets if _oldest_ticket_fact(state) >= ticket_floor else None
+    if tickets is None:
+        tickets = _retain_tickets(state.tickets, ticket_floor)
     restructures = tuple(r for r in state.restructures if r.at >= reorg_floor)
     team = _retain_team(state.team, latest - TEAM_HORIZON, latest - TEAM_MEMORY)
     if (
@@ -79,6 +86,34 @@ def _retain_team(
         if kept:
             result[owner] = kept
     return result
+
+
+def _orders_kept_whole(state: AccountState, floor: datetime) -> bool:
+    """True when retention keeps every order fact: none older than ``floor``, none over the cap."""
+    memo = state.order_memo
+    figures = memo.get("retention")
+    if figures is None:
+        stamps = [r.at for o in state.orders.values() for r in (o.placed, o.cancelled) if r]
+        placed = sum(1 for o in state.orders.values() if o.placed is not None)
+        cancelled = sum(1 for o in state.orders.values() if o.cancelled is not None)
+        figures = memo["retention"] = (min(stamps, default=None), placed, cancelled)
+    oldest, placed, cancelled = figures
+    return (oldest is None or oldest >= floor) and max(placed, cancelled) <= ORDERS_KEPT
+
+
+def _oldest_ticket_fact(state: AccountState) -> datetime:
+    """The time of the oldest ticket fact (the far future without any), kept on the ticket memo."""
+    memo = state.ticket_memo
+    oldest: datetime | None = memo.get("oldest")
+    if oldest is None:
+        ats = [
+            r.at
+            for t in state.tickets.values()
+            for r in (t.opened, t.status, t.escalated, t.severity_change)
+            if r is not None
+        ]
+        oldest = memo["oldest"] = min(ats, default=datetime.max.replace(tzinfo=UTC))
+    return oldest
 
 
 def _retain_orders(orders: Mapping[str, Order], floor: datetime) -> Mapping[str, Order]:

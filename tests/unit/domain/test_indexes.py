@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from consumers.domain import retention
 from consumers.domain.apply import apply, fold_events
 from consumers.domain.as_of import (
     live_orders,
@@ -112,14 +113,31 @@ def test_ticket_penalties_kept_on_the_memo_equal_a_fresh_evaluation(
         assert kept.drivers == new.drivers
 
 
-def ev_contact(state: AccountState) -> BaseEvent:
+@settings(max_examples=150, deadline=None)
+@given(event_sets(), st.integers(-400, 1200))
+def test_retention_tells_nothing_to_drop_as_walking_every_fact_does(
+    events: list[BaseEvent], floor_days: int
+) -> None:
+    # Retention tells "nothing to drop" from figures kept on the order and
+    # ticket memos (carried through a contact); walking the facts must agree.
+    state = fold_events("acme", events)
+    later = apply(state, ev_contact(state))
+    floor = BASE + timedelta(days=floor_days)
+    for s in (state, later):
+        kept_whole = retention._retain_orders(s.orders, floor) == s.orders
+        assert retention._orders_kept_whole(s, floor) == kept_whole
+        walked = retention._retain_tickets(s.tickets, floor) is s.tickets
+        assert (retention._oldest_ticket_fact(s) >= floor) == walked
+
+
+def ev_contact(state: AccountState, at: datetime = BASE) -> BaseEvent:
     """A contact with a new stakeholder: changes the state, not its tickets."""
     return validate_event(
         {
             "type": "contact.logged",
             "event_id": "memo-contact",
             "account_id": state.account_id,
-            "occurred_at": BASE.isoformat(),
+            "occurred_at": at.isoformat(),
             "stakeholder_id": "memo-someone",
             "channel": "call",
             "direction": "outbound",
