@@ -394,6 +394,16 @@ class AccountState:
         return {}
 
     @cached_property
+    def voice_memo(self) -> dict[Any, Any]:
+        """Scratch space for whom each team contact's touchpoints count for (see :mod:`team`).
+
+        Carried to the next state while it holds the same KAM assignments: an
+        entry names the contact it was worked out for, so a changed contact is
+        worked out again.
+        """
+        return {}
+
+    @cached_property
     def placed_order_times(self) -> tuple[datetime, ...]:
         """``placed_orders``' placement times, for bisecting a time window."""
         return tuple(r.at for r in self.placed_orders)
@@ -408,6 +418,7 @@ _INDEX_SOURCES = {
     "placed_order_times": "orders",
     "order_memo": "orders",
     "order_thresholds": "orders",
+    "voice_memo": "kams",
 }
 
 

@@ -11,7 +11,7 @@ of the set of events).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,17 +69,6 @@ def _speaker(state: AccountState) -> Callable[[str, datetime], str | None]:
     return lambda owner, at: owner if owner != UNNAMED_OWNER else kam(at)
 
 
-def _touchpoints(state: AccountState) -> Iterator[tuple[str, str, datetime]]:
-    """(internal person, stakeholder_id, occurred_at) of every kept touchpoint."""
-    who_spoke = _speaker(state)
-    for owner, contacts in state.team.items():
-        for sid, contact in contacts.items():
-            for at, _ in contact.recent:
-                who = who_spoke(owner, at)
-                if who is not None:
-                    yield who, sid, at
-
-
 def recent_voices(state: AccountState, now: datetime, window: timedelta) -> dict[str, int]:
     """Touchpoints per internal person within ``(now - window, now]``."""
     counts: dict[str, int] = {}
@@ -96,16 +85,33 @@ def _voice_times(state: AccountState) -> dict[str, list[datetime]]:
     Every evaluation counts the team's voices (team_single_threaded), and a
     step evaluates one state several times (now, next_due's probes): walking
     hundreds of kept touchpoints each time grew the step with the history.
+    Whom each contact's touchpoints count for is also kept, per contact, on
+    the state's voice memo (carried to the next state while the KAMs stay
+    the same), so a new state re-attributes only the contacts that changed.
     """
     memo = state.team_memo
     found: dict[str, list[datetime]] | None = memo.get("voice_times")
-    if found is None:
-        found = {}
-        for who, _, at in _touchpoints(state):
-            found.setdefault(who, []).append(at)
-        for times in found.values():
-            times.sort()
-        memo["voice_times"] = found
+    if found is not None:
+        return found
+    found = {}
+    attributed = state.voice_memo
+    speaker: Callable[[str, datetime], str | None] | None = None
+    for owner, contacts in state.team.items():
+        for sid, contact in contacts.items():
+            entry = attributed.get((owner, sid))
+            if entry is None or entry[0] is not contact:
+                speaker = speaker or _speaker(state)
+                voices: dict[str, list[datetime]] = {}
+                for at, _ in contact.recent:
+                    who = speaker(owner, at)
+                    if who is not None:
+                        voices.setdefault(who, []).append(at)
+                entry = attributed[(owner, sid)] = (contact, voices)
+            for who, times in entry[1].items():
+                found.setdefault(who, []).extend(times)
+    for times in found.values():
+        times.sort()
+    memo["voice_times"] = found
     return found
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consumers.domain.alerts import open_alerts_for
-from consumers.domain.apply import fold_events
+from consumers.domain.apply import apply, fold_events
 from consumers.domain.due import next_due
 from consumers.domain.evaluate import evaluate
 from consumers.domain.priority import next_action
@@ -228,14 +228,22 @@ def test_the_kam_at_a_time_follows_the_ownerships_begun_before_it(
 def test_recent_voices_count_each_person_s_touchpoints_within_the_window(
     touches: list[tuple[int, str, str | None]], handover_day: int | None, probe: int
 ) -> None:
-    # The counts come from times sorted once per state; count them by hand here.
+    # The counts come from times sorted once per state, and whom each contact's
+    # touchpoints count for is carried from state to state while the KAMs stay:
+    # count them by hand after every event, as a worker stepping them would.
     ev = Events()
     events = key_account(ev)
     if handover_day is not None:
         events.append(ev.account(handover_day, kam="kam-mia", name="Rheinwerk AG"))
     events += [ev.contact(day, sid, owner=owner) for day, sid, owner in touches]
-    state = fold_events("acme", events)
     now = T0 + timedelta(days=probe)
+    state = fold_events("acme", events[:1])
+    for event in events[1:]:
+        state = apply(state, event)
+        assert recent_voices(state, now, WINDOW) == _voices_by_hand(state, now)
+
+
+def _voices_by_hand(state: Any, now: Any) -> dict[str, int]:
     expected: dict[str, int] = {}
     for owner, contacts in state.team.items():
         for contact in contacts.values():
@@ -243,4 +251,4 @@ def test_recent_voices_count_each_person_s_touchpoints_within_the_window(
                 who = kam_at(state, at) if owner == UNNAMED_OWNER else owner
                 if who is not None and now - WINDOW < at <= now:
                     expected[who] = expected.get(who, 0) + 1
-    assert recent_voices(state, now, WINDOW) == expected
+    return expected
