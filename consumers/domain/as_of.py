@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from consumers.domain.days import days_between, whole_days
+from consumers.domain.days import days_between
 from consumers.domain.policy import Policy
-from consumers.domain.sentences import ticket_sentence
+from consumers.domain.sentences import ticket_clock, ticket_sentence_at
 from consumers.domain.state import (
     ORDER_HORIZON,
     TICKET_HORIZON,
@@ -92,6 +92,10 @@ class TicketView:
     escalated_at: datetime | None
     severity_changed_at: datetime | None
     sla_due_at: datetime | None
+
+    def sla_breached(self, now: datetime) -> bool:
+        """True once the SLA due time lies before ``now`` (a ticket without one never is)."""
+        return self.sla_due_at is not None and self.sla_due_at < now
 
 
 def _seen(reg: Reg[V] | None, floor: datetime, now: datetime) -> Reg[V] | None:
@@ -264,8 +268,7 @@ def orders_as_of(state: AccountState, now: datetime, policy: Policy) -> OrdersAs
     and of the steps that bring no order event look it up instead of walking
     every order again.
     """
-    bounds = order_bounds(state, policy)
-    readings: dict[int, OrdersAsOf] = state.order_memo["readings"][2]
+    bounds, readings = _order_readings(state, policy)
     interval = bisect_right(bounds, now)
     found = readings.get(interval)
     if found is None:
@@ -282,12 +285,18 @@ def orders_as_of(state: AccountState, now: datetime, policy: Policy) -> OrdersAs
 
 def order_bounds(state: AccountState, policy: Policy) -> list[datetime]:
     """When :func:`orders_as_of` can start reading differently, sorted (kept on the order memo)."""
+    return _order_readings(state, policy)[0]
+
+
+def _order_readings(
+    state: AccountState, policy: Policy
+) -> tuple[list[datetime], dict[int, OrdersAsOf]]:
+    """The order bounds and the readings kept per interval of them, for ``policy``."""
     memo = state.order_memo
     entry = memo.get("readings")
     if entry is None or entry[0] is not policy:
         entry = memo["readings"] = (policy, _order_bounds(state, policy), {})
-    bounds: list[datetime] = entry[1]
-    return bounds
+    return entry[1], entry[2]
 
 
 def ticket_bounds(state: AccountState) -> list[datetime]:
@@ -342,23 +351,22 @@ class AsOf:
         """:func:`ticket_sentence` at ``now``, composed once per ticket.
 
         Also kept on the state's ticket memo for the evaluations after this
-        one: the sentence reads ``now`` only through the ticket's whole days
-        open and whether its SLA is breached, so a later evaluation of the
-        same view of the ticket with the same two reuses it.
+        one: the sentence reads ``now`` only through :func:`ticket_clock`, so
+        a later evaluation of the same view of the ticket at the same clock
+        reading reuses it.
         """
         text = self._sentences.get(ticket.ticket_id)
         if text is None:
-            kept: dict[str, tuple[TicketView, int, bool, str]] = self.state.ticket_memo.setdefault(
-                "sentences", {}
+            kept: dict[str, tuple[TicketView, tuple[int, bool], str]] = (
+                self.state.ticket_memo.setdefault("sentences", {})
             )
-            days = whole_days(ticket.open_since, self.now)
-            breached = ticket.sla_due_at is not None and ticket.sla_due_at < self.now
+            clock = ticket_clock(ticket, self.now)
             old = kept.get(ticket.ticket_id)
-            if old is not None and old[0] is ticket and old[1] == days and old[2] == breached:
-                text = old[3]
+            if old is not None and old[0] is ticket and old[1] == clock:
+                text = old[2]
             else:
-                text = ticket_sentence(ticket, self.now)
-                kept[ticket.ticket_id] = (ticket, days, breached, text)
+                text = ticket_sentence_at(ticket, clock)
+                kept[ticket.ticket_id] = (ticket, clock, text)
             self._sentences[ticket.ticket_id] = text
         return text
 

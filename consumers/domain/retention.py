@@ -45,12 +45,16 @@ def retain(state: AccountState) -> AccountState:
     # The common case (nothing old enough to drop) is told from per-state
     # figures kept on the order and ticket memos, which travel with
     # unchanged orders and tickets: a contact does not walk the history.
-    orders = state.orders if _orders_kept_whole(state, order_floor) else None
-    if orders is None:
-        orders = _retain_orders(state.orders, order_floor)
-    tickets = state.tickets if _oldest_ticket_fact(state) >= ticket_floor else None
-    if tickets is None:
-        tickets = _retain_tickets(state.tickets, ticket_floor)
+    orders = (
+        state.orders
+        if _orders_kept_whole(state, order_floor)
+        else _retain_orders(state.orders, order_floor)
+    )
+    tickets = (
+        state.tickets
+        if _oldest_ticket_fact(state) >= ticket_floor
+        else _retain_tickets(state.tickets, ticket_floor)
+    )
     restructures = tuple(r for r in state.restructures if r.at >= reorg_floor)
     team = _retain_team(state.team, latest - TEAM_HORIZON, latest - TEAM_MEMORY)
     if (
@@ -117,20 +121,13 @@ def _oldest_ticket_fact(state: AccountState) -> datetime:
 
 
 def _retain_orders(orders: Mapping[str, Order], floor: datetime) -> Mapping[str, Order]:
+    # Called when something is to be dropped (_orders_kept_whole is False).
     # Placements and cancellations are separate facts, each kept on its own
     # time, so the outcome never depends on which half arrived first.
     placed = [o.placed.stamp for o in orders.values() if o.placed is not None]
     cancelled = [o.cancelled.stamp for o in orders.values() if o.cancelled is not None]
     placed_floor = _nth_newest(placed, ORDERS_KEPT)
     cancelled_floor = _nth_newest(cancelled, ORDERS_KEPT)
-    oldest = min((*placed, *cancelled), default=None)
-    if (
-        oldest is not None
-        and oldest[0] >= floor
-        and placed_floor is None
-        and cancelled_floor is None
-    ):
-        return orders  # the common case: nothing to drop
     result: dict[str, Order] = {}
     for oid, order in orders.items():
         p = order.placed
@@ -156,11 +153,7 @@ def _nth_newest(stamps: list[tuple[datetime, str]], n: int) -> tuple[datetime, s
 
 
 def _retain_tickets(tickets: Mapping[str, Ticket], floor: datetime) -> Mapping[str, Ticket]:
-    def stamps(t: Ticket) -> list[datetime]:
-        return [r.at for r in (t.opened, t.status, t.escalated, t.severity_change) if r is not None]
-
-    if all(at >= floor for t in tickets.values() for at in stamps(t)):
-        return tickets
+    # Called when some fact is older than ``floor`` (see _oldest_ticket_fact).
     result: dict[str, Ticket] = {}
     for tid, t in tickets.items():
         kept = Ticket(

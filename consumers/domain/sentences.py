@@ -26,14 +26,24 @@ def n_days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
+def ticket_clock(view: TicketView, now: datetime) -> tuple[int, bool]:
+    """All a ticket's sentence reads of ``now``: whole days open, SLA breached or not."""
+    return whole_days(view.open_since, now), view.sla_breached(now)
+
+
 def ticket_sentence(view: TicketView, now: datetime) -> str:
     """'P1 ticket T-9 "Line down" open for 3 days, escalated, SLA breached'."""
+    return ticket_sentence_at(view, ticket_clock(view, now))
+
+
+def ticket_sentence_at(view: TicketView, clock: tuple[int, bool]) -> str:
+    """:func:`ticket_sentence` at a :func:`ticket_clock` reading."""
+    days, breached = clock
     subject = f' "{view.subject}"' if view.subject else ""
     parts = [f"{view.severity} ticket {view.ticket_id}{subject} open for "]
-    days = whole_days(view.open_since, now)
     parts.append(f"{days} day{'s' if days != 1 else ''}" if days else "less than a day")
     if view.escalated_at is not None:
         parts.append(", escalated")
-    if view.sla_due_at is not None and view.sla_due_at < now:
+    if breached:
         parts.append(", SLA breached")
     return "".join(parts)

@@ -184,7 +184,6 @@ _COMPONENT: dict[str, str] = {
 }
 
 
-#: The components in the order score_as_of sums them, with the scorer of each a fix can change.
 def _fixed(view: AsOf, fix: Fix, policy: Policy) -> AsOf:
     """The view as it would read with the fix's events applied at ``view.now``."""
     now = view.now

@@ -76,12 +76,7 @@ def scored_from(drivers: list[ScoreDriver], policy: Policy, *, explain: bool = T
     """The score of a list of penalties, summed in the order given (see score_as_of)."""
     # Each component's penalties in driver order, gathered in one pass; summing
     # the same values in the same order gives the same floats as before.
-    losses: dict[str, list[float]] = {
-        "relationship": [],
-        "commercial": [],
-        "support": [],
-        "stability": [],
-    }
+    losses: dict[str, list[float]] = {name: [] for name in LOSSES}
     for d in drivers:
         losses[d.component].append(-d.impact)
     total_lost = sum(-d.impact for d in drivers)

@@ -24,7 +24,7 @@ def _ticket_penalty(view: TicketView, now: datetime, policy: Policy) -> tuple[fl
     points = s.severity_points.get(view.severity, 0.0)
     if view.escalated_at is not None:
         points *= s.escalated_factor
-    breached = view.sla_due_at is not None and view.sla_due_at < now
+    breached = view.sla_breached(now)
     if breached:
         points *= s.sla_breached_factor
     age = days_between(view.open_since, now)
