@@ -170,7 +170,7 @@ def stored_dict_from_bytes(
     if not data:
         raise RecordFormatError("a stored account record is empty")
     if data[0] == _SEGMENTED_FIRST:
-        data = _joined_segments(data)
+        data = b"".join(segment_texts(data))
     elif data[0] == _ZLIB_FIRST:
         try:
             data = zlib.decompress(data)
@@ -194,15 +194,8 @@ def stored_dict_from_bytes(
     return decoded
 
 
-def _joined_segments(data: bytes) -> bytes:
-    """The JSON text of a segmented value: its segments' texts, decompressed and joined."""
-    return b"".join(text for _, text in _segments(data))
-
-
 def segment_texts(raw: bytes) -> list[bytes]:
     """Each segment's text of a segmented value, decompressed, in order (they join to the JSON)."""
-    if not raw or raw[0] != _SEGMENTED_FIRST:
-        raise RecordFormatError("not a segmented stored account record")
     return [text for _, text in _segments(raw)]
 
 
@@ -213,8 +206,6 @@ def rewrite_segments(raw: bytes, rewrite: Callable[[bytes], bytes]) -> bytes:
     ids): a rewrite that keeps every text's length gives the very value
     :func:`encode_stored` writes for the rewritten record.
     """
-    if not raw or raw[0] != _SEGMENTED_FIRST:
-        raise RecordFormatError("not a segmented stored account record")
     out = bytearray((_SEGMENTED_FIRST,))
     for kind, text in _segments(raw):
         changed = rewrite(text)
@@ -224,6 +215,8 @@ def rewrite_segments(raw: bytes, rewrite: Callable[[bytes], bytes]) -> bytes:
 
 def _segments(data: bytes) -> Iterator[tuple[bytes, bytes]]:
     """(kind, text) of each segment of a segmented value, decompressed."""
+    if not data or data[0] != _SEGMENTED_FIRST:
+        raise RecordFormatError("not a segmented stored account record")
     at, end = 1, len(data)
     try:
         while at < end:
