@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         default=SecretStr("{}"),
         description='JSON object token → principal, e.g. {"t1": {"role": "kam", "kam_id": "k1"}}.',
     )
+    engine: Literal["process", "inline"] = Field(
+        default="process",
+        description="Where the worker steps accounts. process: in a child process on "
+        "another core, beside Faust's event loop. inline: in the worker's own process "
+        "(one core for both).",
+    )
     topic_prefix: str = Field(default="", description="Prepended to every topic name.")
     topic_partitions: int = Field(
         default=4, ge=1, description="Partitions of the input and output topics."

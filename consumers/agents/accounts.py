@@ -28,13 +28,15 @@ from consumers.agents.batched_table import batched_table, tables_settling, until
 from consumers.agents.batches import Batcher, BatchLimits, consumer_lag, missing_internals
 from consumers.agents.metrics import WorkerMetrics
 from consumers.agents.outputs import Outputs
-from consumers.agents.produce import OutRecord, RecordSender
+from consumers.agents.produce import RecordSender
 from consumers.agents.produce import missing_internals as missing_producer_internals
 from consumers.domain.policy import Policy
 from consumers.pipeline.account_processor import DUE_BATCH, AccountProcessor
 from consumers.pipeline.clock import clock_for
+from consumers.pipeline.engine_process import EngineProcess, EngineProcessError
+from consumers.pipeline.out_records import OutRecord, StepRecords
 from consumers.pipeline.partitioning import partition_for
-from consumers.pipeline.step import StepOutput
+from consumers.pipeline.step_engine import EngineRun, StepPlan
 from schemas import INPUT_TOPICS, EventRejected, decode_event
 from schemas.events import BaseEvent
 from services.settings import Settings
@@ -49,11 +51,12 @@ log = logging.getLogger(__name__)
 #: and four steps per account where 3 s gives one or two (deep mix 2,309-2,580
 #: -> 3,347 events/s, issue 12); waiting is not idling: Faust delivers meanwhile.
 BATCH_LIMITS = BatchLimits(max_events=20_000, linger=0.02, backlog_linger=3.0, backlog_lag=1_000)
-#: Batches at least this large (a backlog) are stepped in a thread beside the
-#: event loop; smaller (live) ones on the loop. Python runs one thread at a
-#: time, so the thread only gains the time the loop would wait for the broker,
-#: and handing work between two threads made live batches slower (produce →
-#: alert p50 at 1,000 events/s about twice as long in two runs each).
+#: With ``KEYPULSE_ENGINE=inline``: batches of at least this many events (a
+#: backlog) are stepped in a thread beside the event loop; smaller (live)
+#: ones on the loop. Python runs one thread at a time, so the thread only
+#: gains the time the loop would wait for the broker, and handing work
+#: between two threads made live batches slower (produce → alert p50 at
+#: 1,000 events/s about twice as long in two runs each).
 THREAD_MIN_EVENTS = 500
 #: How often the timer looks for accounts whose evaluation is due.
 TICK_SECONDS = 0.5
@@ -78,7 +81,14 @@ class AccountStage:
         self.source = app.topic(
             *self.input_names, key_type=bytes, value_type=bytes, value_serializer="raw"
         )
-        self.processor = AccountProcessor(self.table, clock_for(settings.clock), policy)
+        self.topics = self.outputs.topics
+        # The steps run in a child process (default) or here (inline).
+        self.engine: EngineProcess | None = None
+        if settings.engine == "process":
+            self.engine = EngineProcess(policy, self.topics)
+        self.processor = AccountProcessor(
+            self.table, clock_for(settings.clock), policy, local=self.engine is None
+        )
         self._indexed_partitions: frozenset[int] | None = None
         # Held while the processor or the table is used (a batch in its engine
         # thread, a timer tick, an index rebuild) and until that work's records
@@ -144,24 +154,53 @@ class AccountStage:
             for event, decoded in valid
         )
 
-    async def _step_batch(self, events: list[BaseEvent]) -> list[StepOutput]:
-        """The processor's outputs for ``events``; the caller holds the engine lock."""
-        if len(events) < THREAD_MIN_EVENTS:
-            return self.processor.handle(events)
-        # In a thread, so that the event loop goes on meanwhile: Faust keeps
-        # fetching and handing the next batch's messages to the Batcher, in
-        # time the loop would otherwise wait for the broker.
-        work = asyncio.ensure_future(asyncio.to_thread(self.processor.handle, events))
+    async def _step_batch(self, events: list[BaseEvent]) -> list[StepRecords]:
+        """What stepping ``events`` publishes; the caller holds the engine lock."""
+        return await self._run(self.processor.plan(events), thread=len(events) >= THREAD_MIN_EVENTS)
+
+    async def _run(self, plan: StepPlan | None, *, thread: bool = False) -> list[StepRecords]:
+        """Run ``plan`` in the engine, store its values; what its steps publish.
+
+        The caller holds the engine lock. In the engine process, or (inline)
+        in a thread when ``thread``, so that the event loop goes on meanwhile:
+        Faust keeps fetching and handing the next batch's messages to the
+        Batcher.
+        """
+        if plan is None:
+            return []
+        engine, local = self.engine, self.processor.engine
+        if engine is not None:
+            work = asyncio.ensure_future(engine.run(plan))
+        elif local is not None and thread:
+            work = asyncio.ensure_future(asyncio.to_thread(local.run, plan))
+        elif local is not None:
+            return self._settle(local.run(plan))
+        else:
+            raise RuntimeError("the account stage has no engine")
         try:
-            return await asyncio.shield(work)
+            run = await asyncio.shield(work)
         except asyncio.CancelledError:
-            # A thread cannot be stopped: keep the lock (nobody else may use
+            # The step cannot be stopped: keep the lock (nobody else may use
             # the processor) until it has finished, then give up the batch,
             # which was not acknowledged and is read again.
             while not work.done():
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait({work})
             raise
+        except EngineProcessError:
+            self.processor.forget_held()
+            raise
+        return self._settle(run)
+
+    def _settle(self, run: EngineRun) -> list[StepRecords]:
+        self.processor.settle(run)
+        published: list[StepRecords] = []
+        for stepped in run.stepped:
+            if stepped.records is not None:
+                published.append(stepped.records)
+            elif stepped.output is not None:
+                published.append(self.topics.step_records(stepped.output))
+        return published
 
     async def finish_step(self) -> None:
         """Wait until no batch or tick is using the processor (partitions are being revoked)."""
@@ -196,7 +235,7 @@ class AccountStage:
             return None
         return decoded
 
-    async def _send(self, outputs: Sequence[StepOutput], *, again: bool = False) -> None:
+    async def _send(self, outputs: Sequence[StepRecords], *, again: bool = False) -> None:
         """Publish a batch's changelog records and then its outputs, all before returning.
 
         Two flushes (produce.py): the changelog records first, awaited until
@@ -210,11 +249,7 @@ class AccountStage:
         records keep their step order (one partition per topic and account).
         """
         changelog = {} if again else self.table.take_changelog_records()
-        stored = [
-            changelog.pop(out.stored.account_id)
-            for out in outputs
-            if out.stored.account_id in changelog
-        ]
+        stored = [changelog.pop(out.account_id) for out in outputs if out.account_id in changelog]
         stored += changelog.values()  # none expected: every write comes with its step
         if stored:
             await asyncio.gather(*await self._sender.send(stored))
@@ -222,22 +257,12 @@ class AccountStage:
             record for out in outputs for record in self._output_records(out, count=not again)
         )
 
-    def _output_records(self, out: StepOutput, count: bool = True) -> list[OutRecord]:
-        """One step's records to publish, in order: health, history, alerts, profile, queues."""
-        o = self.outputs
-        records: list[OutRecord] = []
-        if out.health is not None:
-            records.append(o.health_record(out.health))
-        if (history := out.history_record) is not None:
-            records.append(o.history_record(history))
-        for alert in out.alerts:
-            if count:
-                self.metrics.alerts.labels(alert.kind, alert.status).inc()
-            records.append(o.alert_record(alert))
-        if out.profile is not None:
-            records.append(o.profile_record(out.profile))
-        records += [o.queue_line_record(line) for line in out.queue_lines]
-        return records
+    def _output_records(self, out: StepRecords, count: bool = True) -> tuple[OutRecord, ...]:
+        """One step's records to publish; its alerts are counted in the metrics if ``count``."""
+        if count:
+            for kind, status in out.alerts:
+                self.metrics.alerts.labels(kind, status).inc()
+        return out.records
 
     async def tick(self) -> None:
         """Timer body: evaluate the accounts whose due time has come.
@@ -250,10 +275,10 @@ class AccountStage:
                 if tables_settling(self.app):
                     return
                 await self._refresh_index()
-                outputs = self.processor.evaluate_due(limit=DUE_CHUNK)
-                if not outputs:
+                plan = self.processor.plan_due(limit=DUE_CHUNK)
+                if plan is None:
                     break
-                await self._send(outputs)
+                await self._send(await self._run(plan))
 
     async def _refresh_index(self) -> None:
         """After each change of partition assignment: rebuild the due index, resend outboxes.
@@ -283,7 +308,7 @@ class AccountStage:
             time.monotonic() - started,
             len(found.unsent),
         )
-        await self._send(found.unsent, again=True)
+        await self._send([self.topics.step_records(out) for out in found.unsent], again=True)
 
 
 def register_account_stage(

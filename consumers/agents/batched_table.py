@@ -20,7 +20,8 @@ from typing import Any, Literal, cast
 
 import faust
 
-from consumers.agents.produce import OutRecord, RecordSender
+from consumers.agents.produce import RecordSender
+from consumers.pipeline.out_records import OutRecord
 from consumers.pipeline.partitioning import partition_for
 
 

@@ -80,4 +80,4 @@ def register_kam_stage(app: faust.App, settings: Settings) -> None:
             return
         refresh()
         queues = book.take_dirty()
-        await sender.send(outputs.kam_queue_record(q) for q in queues)
+        await sender.send(outputs.topics.kam_queue_record(q) for q in queues)

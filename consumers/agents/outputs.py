@@ -8,11 +8,8 @@ import logging
 import faust
 from faust.types import TP
 
-from consumers.agents.produce import OutRecord
+from consumers.pipeline.out_records import OutputTopics
 from schemas import DeadLetter, TopicName
-from schemas.internal import AccountProfile, HealthHistory, KamQueue, QueueLine
-from schemas.outputs import AlertRecord, HealthSnapshot
-from schemas.topics import InternalTopic
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,47 +20,18 @@ def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
 
 
 class Outputs:
-    """The records the worker publishes (values are JSON), and its dead letters.
+    """Where the worker writes: its output topics' records, and its dead letters.
 
-    Health, health history, alerts, profiles, queue lines and KAM queues are built as
-    :class:`OutRecord` for a :class:`~consumers.agents.produce.RecordSender`
-    flush; dead letters and forwards are rare and sent at once through Faust.
+    Health, health history, alerts, profiles, queue lines and KAM queues are
+    built by :attr:`topics` (:class:`OutputTopics`) as records for a
+    :class:`~consumers.agents.produce.RecordSender` flush; dead letters and
+    forwards are rare and sent at once through Faust.
     """
 
     def __init__(self, app: faust.App, settings: Settings) -> None:
-        topics = settings.topics
         self._app = app
-        self.health = topics.name(TopicName.ACCOUNT_HEALTH)
-        self.alerts = topics.name(TopicName.ALERTS)
-        self.profiles = topics.name(InternalTopic.ACCOUNT_PROFILES)
-        self.queue_lines = topics.name(InternalTopic.QUEUE_LINES)
-        self.kam_queues = topics.name(InternalTopic.KAM_QUEUES)
-        self.history = topics.name(InternalTopic.HEALTH_HISTORY)
-        self.deadletter = _raw_topic(app, topics.name(TopicName.DEADLETTER))
-
-    def health_record(self, snapshot: HealthSnapshot) -> OutRecord:
-        """A changed health snapshot, keyed by account."""
-        return OutRecord(self.health, _key(snapshot.account_id), _json(snapshot))
-
-    def history_record(self, history: HealthHistory) -> OutRecord:
-        """A step's health history points in event time (one record for all), keyed by account."""
-        return OutRecord(self.history, _key(history.account_id), _json(history))
-
-    def alert_record(self, alert: AlertRecord) -> OutRecord:
-        """One alert lifecycle step, keyed by account."""
-        return OutRecord(self.alerts, _key(alert.account_id), _json(alert))
-
-    def profile_record(self, profile: AccountProfile) -> OutRecord:
-        """A changed account profile for the read models, keyed by account."""
-        return OutRecord(self.profiles, _key(profile.account_id), _json(profile))
-
-    def queue_line_record(self, line: QueueLine) -> OutRecord:
-        """An account's queue line, keyed by kam_id: the repartition to the KAM stage."""
-        return OutRecord(self.queue_lines, _key(line.kam_id), _json(line))
-
-    def kam_queue_record(self, queue: KamQueue) -> OutRecord:
-        """A KAM's changed queue, keyed by kam_id."""
-        return OutRecord(self.kam_queues, _key(queue.kam_id), _json(queue))
+        self.topics = OutputTopics.of(settings.topics)
+        self.deadletter = _raw_topic(app, settings.topics.name(TopicName.DEADLETTER))
 
     async def dead_letter(
         self, tp: TP, offset: int, key: bytes | None, raw: bytes, why: str
@@ -82,13 +50,3 @@ class Outputs:
     async def forward(self, topic: str, partition: int, key: bytes, raw: bytes) -> None:
         """Re-send a message that arrived on a partition its key does not hash to."""
         await _raw_topic(self._app, topic).send(key=key, value=raw, partition=partition)
-
-
-def _key(text: str) -> bytes:
-    return text.encode("utf-8")
-
-
-def _json(
-    record: HealthSnapshot | HealthHistory | AlertRecord | AccountProfile | QueueLine | KamQueue,
-) -> bytes:
-    return record.model_dump_json().encode("utf-8")

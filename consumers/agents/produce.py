@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from typing import Any
 
 import faust
 from aiokafka import AIOKafkaProducer
 from aiokafka.producer.message_accumulator import BatchBuilder
+
+from consumers.pipeline.out_records import OutRecord
 
 #: Bytes of record data per multi-record batch; well under Kafka's default
 #: ``max.message.bytes`` (1 MiB), which a batch counts against as a whole.
@@ -43,16 +45,6 @@ BATCH_BYTES = 512 * 1024
 #: :meth:`RecordSender._producer`).
 PRODUCER_INTERNALS = ("_partition", "send_batch")
 PRODUCER_ATTRIBUTES = ("client", "_message_accumulator")
-
-
-class OutRecord(NamedTuple):
-    """One record to produce: already-encoded key and value (None: a tombstone)."""
-
-    topic: str
-    key: bytes | None
-    value: bytes | None
-    #: None: the producer's default partitioner (murmur2 of the key, as Kafka's).
-    partition: int | None = None
 
 
 def missing_internals(producer_class: type = AIOKafkaProducer) -> list[str]:

@@ -1,26 +1,31 @@
 """The account stage's logic without Faust: batches in, outputs to publish out.
 
 The Faust agent (consumers/agents/accounts.py) decodes messages and hands
-the valid events of a batch to :meth:`AccountProcessor.handle`; its timer
-calls :meth:`AccountProcessor.evaluate_due`. Tests drive the very same
-object with a plain dict as the store.
+the valid events of a batch to the processor; its timer asks for the
+accounts that became due. The processor owns the account table (``store``),
+the event clock, the due index and the warning about accounts without
+master data; the steps themselves run in a
+:class:`~consumers.pipeline.step_engine.StepEngine`, either its own
+(:meth:`AccountProcessor.handle`, :meth:`AccountProcessor.evaluate_due`) or
+one in another process: then the caller takes a :meth:`AccountProcessor.plan`,
+has it run there and hands the result to :meth:`AccountProcessor.settle`.
+Tests drive the very same object with a plain dict as the store.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from consumers.domain.policy import DEFAULT_POLICY, Policy
 from consumers.pipeline.clock import Clock
-from consumers.pipeline.codecs.record import Segments, encode_stored, stored_from_bytes
+from consumers.pipeline.codecs.record import stored_from_bytes
 from consumers.pipeline.due_index import DueIndex
-from consumers.pipeline.step import StepOutput, step, unsent_outputs
-from consumers.pipeline.stored import StoredAccount
+from consumers.pipeline.step import StepOutput, unsent_outputs
+from consumers.pipeline.step_engine import EngineRun, StepEngine, StepPlan, StepRequest
 from consumers.pipeline.unassigned import UnassignedAccounts
 from schemas.events import BaseEvent
 
@@ -29,16 +34,6 @@ log = logging.getLogger(__name__)
 #: Most due accounts one call to evaluate_due handles (the rest wait for the next);
 #: keeps one timer tick from holding the event loop for long.
 DUE_BATCH = 300
-#: Most parsed account records kept in memory beside the table, least recently
-#: stepped dropped first. A parsed deep-mix record (120 events) costs some
-#: 80-100 KB resident against about 6 KB for its bytes in the table, so the
-#: cache would decide the worker's memory if it grew with the accounts owned:
-#: 2,500 entries are ~250 MB however many there are. A miss costs one decode
-#: (decompress, JSON, parse: 0.4-2 ms at 10-1,000 events of history, bench
-#: phase (e)), about as much as the step itself, so the accounts a busy worker
-#: steps over and over must fit: both bench mixes (500 deep and 2,000 shallow
-#: accounts) do, with a quarter to spare.
-PARSED_CACHE_MAX = 2_500
 
 
 @dataclass
@@ -58,6 +53,9 @@ class AccountProcessor:
     by older code may also hold a single zlib stream, plain JSON records or
     dicts, which are read (:func:`stored_from_bytes`) and replaced at the
     account's next step.
+
+    ``engine``: the engine :meth:`handle` and :meth:`evaluate_due` step in
+    (default: a new one); None where the caller runs the plans elsewhere.
     """
 
     def __init__(
@@ -65,18 +63,21 @@ class AccountProcessor:
         store: MutableMapping[str, Any],
         clock: Clock,
         policy: Policy = DEFAULT_POLICY,
+        engine: StepEngine | None = None,
+        *,
+        local: bool = True,
     ) -> None:
         self.store = store
         self.clock = clock
         self.policy = policy
+        self.engine = (engine or StepEngine(policy)) if local else None
         self.due = DueIndex()
         self.unassigned = UnassignedAccounts()
-        # Parsed records by account, valid while the store still holds the very
-        # value they were parsed from (a recovery or another writer replaces
-        # it), with the segments that value was written with (None when it was
-        # read, not written here): least recently stepped first, at most
-        # PARSED_CACHE_MAX.
-        self._parsed: OrderedDict[str, tuple[Any, StoredAccount, Segments | None]] = OrderedDict()
+        # Per account, the store value whose parsed record the engine holds
+        # (it wrote it, or was handed it at a recovery); compared by identity,
+        # so that a value a recovery or another writer put in its place is
+        # read afresh.
+        self._held: dict[str, Any] = {}
 
     def handle(self, events: Iterable[BaseEvent]) -> list[StepOutput]:
         """Apply a batch: each account is read, evaluated and written once.
@@ -86,50 +87,66 @@ class AccountProcessor:
         evaluating them after every batch would, during a backlog, re-evaluate
         the same accounts many times a second for nothing.
         """
+        return self._run_here(self.plan(events))
+
+    def evaluate_due(self, now: datetime | None = None, limit: int = DUE_BATCH) -> list[StepOutput]:
+        """Evaluate the accounts whose due time has come (at most ``limit``)."""
+        return self._run_here(self.plan_due(now, limit))
+
+    def plan(self, events: Iterable[BaseEvent]) -> StepPlan | None:
+        """The steps a batch of events asks for, each account once (None: no clock yet)."""
         by_account: dict[str, list[BaseEvent]] = {}
         for event in events:
             self.clock.observe(event.occurred_at)
             by_account.setdefault(event.account_id, []).append(event)
         now = self.clock.now()
-        if now is None:
-            return []
-        return [self._step(a, evs, now) for a, evs in sorted(by_account.items())]
+        if now is None or not by_account:
+            return None
+        return StepPlan(
+            now, tuple(self._request(a, tuple(evs)) for a, evs in sorted(by_account.items()))
+        )
 
-    def evaluate_due(self, now: datetime | None = None, limit: int = DUE_BATCH) -> list[StepOutput]:
-        """Evaluate the accounts whose due time has come (at most ``limit``)."""
+    def plan_due(self, now: datetime | None = None, limit: int = DUE_BATCH) -> StepPlan | None:
+        """The evaluations of accounts whose due time has come (at most ``limit``; None: none)."""
         now = now or self.clock.now()
         if now is None:
-            return []
-        return [
-            self._step(account_id, (), now)
+            return None
+        requests = tuple(
+            self._request(account_id, ())
             for account_id in self.due.pop_due(now, limit=limit)
             if self.store.get(account_id) is not None
-        ]
+        )
+        return StepPlan(now, requests) if requests else None
 
-    def _load(self, account_id: str) -> tuple[StoredAccount | None, Segments | None]:
+    def _request(self, account_id: str, events: tuple[BaseEvent, ...]) -> StepRequest:
         raw = self.store.get(account_id)
-        if not raw:
-            return None, None
-        cached = self._parsed.get(account_id)
-        if cached is not None and cached[0] is raw:
-            return cached[1], cached[2]
-        return stored_from_bytes(raw), None
+        held = raw is not None and self._held.get(account_id) is raw
+        return StepRequest(account_id, events, None if held else raw, held)
 
-    def _step(self, account_id: str, events: Sequence[BaseEvent], now: datetime) -> StepOutput:
-        stored, segments = self._load(account_id)
-        out = step(stored, account_id, events, now, self.policy)
-        # The parts of the state this step left alone (most of a long history)
-        # keep their compressed segments (codecs/record.py).
-        raw, segments = encode_stored(out.stored, segments)
-        self.store[account_id] = raw
-        self._parsed[account_id] = (raw, out.stored, segments)
-        self._parsed.move_to_end(account_id)
-        if len(self._parsed) > PARSED_CACHE_MAX:
-            self._parsed.popitem(last=False)  # the least recently stepped
-        self.due.schedule(account_id, out.stored.due_at)
-        if events:
-            self.unassigned.check(out.stored.state)
-        return out
+    def settle(self, run: EngineRun) -> None:
+        """Store what the engine's steps wrote, schedule the accounts, warn about orphans."""
+        for stepped in run.stepped:
+            account_id = stepped.account_id
+            self.store[account_id] = stepped.raw
+            self._held[account_id] = stepped.raw
+            self.due.schedule(account_id, stepped.due_at)
+            if stepped.has_master_data is not None:
+                self.unassigned.check(account_id, stepped.has_master_data)
+        for account_id in run.dropped:
+            self._held.pop(account_id, None)
+
+    def forget_held(self) -> None:
+        """The engine lost its parsed records (its process failed): send every value afresh."""
+        self._held.clear()
+
+    def _run_here(self, plan: StepPlan | None) -> list[StepOutput]:
+        if plan is None:
+            return []
+        if self.engine is None:
+            raise RuntimeError("this processor's plans run in another process (local=False)")
+        run = self.engine.run(plan)
+        self.settle(run)
+        return [s.output for s in run.stepped if s.output is not None]
 
     def rebuild_index(
         self, owns: Callable[[str], bool], newly_owned: Callable[[str], bool] | None = None
@@ -146,8 +163,10 @@ class AccountProcessor:
         for account_id, raw in list(self.store.items()):
             if raw and owns(account_id):
                 stored = stored_from_bytes(raw)
-                if len(self._parsed) < PARSED_CACHE_MAX:
-                    self._parsed[account_id] = (raw, stored, None)
+                engine = self.engine
+                fresh = self._held.get(account_id) is not raw
+                if engine is not None and fresh and engine.admit(account_id, raw, stored):
+                    self._held[account_id] = raw
                 for seen in (stored.state.latest_at, stored.evaluated_at):
                     if seen is not None:
                         self.clock.observe(seen)

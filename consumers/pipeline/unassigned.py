@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 
-from consumers.domain.state import AccountState
-
 log = logging.getLogger("keypulse.worker.unassigned")
 
 
@@ -23,15 +21,14 @@ class UnassignedAccounts:
     def __init__(self) -> None:
         self._warned: set[str] = set()
 
-    def check(self, state: AccountState) -> bool:
-        """Warn if ``state`` has no master data and this account was not warned about yet.
+    def check(self, account_id: str, has_master_data: bool) -> bool:
+        """Warn if the account has no master data and was not warned about yet.
 
         Returns whether it warned. An account whose master data arrived is
         forgotten, so that losing it again (it cannot, by the state model)
         would be reported afresh.
         """
-        account_id = state.account_id
-        if state.info is not None:
+        if has_master_data:
             self._warned.discard(account_id)
             return False
         if account_id in self._warned:

@@ -12,7 +12,8 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from consumers.agents.produce import OutRecord, RecordSender
+from consumers.agents.produce import RecordSender
+from consumers.pipeline.out_records import OutRecord
 from services.settings import Settings
 from tests.support.aiokafka_clients import aiokafka_producer_config
 

@@ -215,7 +215,7 @@ def measure(
         rss_after_kb=after,
         stored_json_bytes=sum(len(b"".join(segment_texts(raw))) for _, raw in made) // len(made),
         stored_bytes=sum(len(value) for value in store.values()) // len(store),
-        parsed_entries=len(processor._parsed),
+        parsed_entries=len(processor.engine.held_records()) if processor.engine else 0,
     )
 
 

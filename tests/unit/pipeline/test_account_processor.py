@@ -16,7 +16,7 @@ from consumers.domain.alerts import DRIFTING_ONSET
 from consumers.domain.evaluate import evaluate, to_snapshot
 from consumers.domain.history import history_instants_between
 from consumers.domain.replay import event_clock, fold_accounts, replay, replay_history
-from consumers.pipeline import account_processor
+from consumers.pipeline import step_engine
 from consumers.pipeline.account_processor import AccountProcessor
 from consumers.pipeline.clock import EventClock
 from consumers.pipeline.codecs.record import stored_from_bytes, stored_to_bytes
@@ -24,6 +24,7 @@ from consumers.pipeline.codecs.state import state_to_dict
 from consumers.pipeline.codecs.stored import stored_to_dict
 from consumers.pipeline.kam_queue import KamQueueBook
 from consumers.pipeline.step import StepOutput
+from consumers.pipeline.step_engine import StepEngine
 from consumers.pipeline.stored import StoredAccount
 from schemas import validate_event
 from schemas.events import BaseEvent
@@ -116,39 +117,57 @@ def test_a_store_written_by_the_previous_version_reads_and_ends_as_the_replay(
     assert_matches_replay(store)
 
 
-def test_the_parsed_cache_keeps_the_most_recently_stepped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(account_processor, "PARSED_CACHE_MAX", 3)
+def held_weight(processor: AccountProcessor) -> int:
+    """Bytes of the table values whose parsed records the processor's engine keeps."""
+    assert processor.engine is not None
+    return sum(len(raw) for _, raw, _ in processor.engine.held_records())
+
+
+def test_the_parsed_cache_keeps_the_most_recently_stepped_within_its_bytes() -> None:
+    final, _ = run([HISTORY])
+    bound = 3 * max(len(raw) for raw in final.values())  # room for three at least
     store: dict[str, Any] = {}
-    processor = AccountProcessor(store, EventClock())
+    processor = AccountProcessor(store, EventClock(), engine=StepEngine(cache_bytes=bound))
     order: list[str] = []
     for event in HISTORY:
         processor.handle([event])
         if event.account_id in order:
             order.remove(event.account_id)
         order.append(event.account_id)
-        assert len(processor._parsed) <= 3
-    assert list(processor._parsed) == order[-3:]
-    for account_id, (raw, parsed, _) in processor._parsed.items():
+        assert processor.engine is not None
+        held = [account_id for account_id, _, _ in processor.engine.held_records()]
+        assert held == order[len(order) - len(held) :]  # the most recently stepped
+        assert held_weight(processor) <= bound
+    assert processor.engine is not None
+    assert 3 <= len(processor.engine.held_records()) < len(store)
+    for account_id, raw, parsed in processor.engine.held_records():
         assert raw is store[account_id]
         assert parsed == stored_from_bytes(raw)
 
 
-def test_misses_of_a_small_cache_end_as_a_cache_that_holds_everything(
+def test_misses_of_a_cache_that_holds_nothing_end_as_a_cache_that_holds_everything(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     big, big_outputs = run([[e] for e in HISTORY])
-    monkeypatch.setattr(account_processor, "PARSED_CACHE_MAX", 2)
+    monkeypatch.setattr(step_engine, "PARSED_CACHE_BYTES", 0)
     small, small_outputs = run([[e] for e in HISTORY])
     assert small == big
     assert small_outputs == big_outputs
 
 
-def test_a_recovery_fills_the_cache_up_to_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_recovery_fills_the_cache_up_to_its_bound() -> None:
     store, _ = run([HISTORY])
-    monkeypatch.setattr(account_processor, "PARSED_CACHE_MAX", 2)
-    fresh = AccountProcessor(store, EventClock())
+    bound = sum(sorted(len(raw) for raw in store.values())[:2])  # the two smallest fit
+    fresh = AccountProcessor(store, EventClock(), engine=StepEngine(cache_bytes=bound))
     assert fresh.rebuild_index(lambda _: True).accounts == len(store) > 2
-    assert len(fresh._parsed) == 2
+    assert fresh.engine is not None
+    held = {account_id for account_id, _, _ in fresh.engine.held_records()}
+    assert 1 <= len(held) < len(store)
+    assert held_weight(fresh) <= bound
+    # Filled while there was room: none of the others fits beside them.
+    assert all(held_weight(fresh) + len(store[a]) > bound for a in set(store) - held)
+    fresh.handle(HISTORY[-3:])  # held or not, the steps read the table's values
+    assert_matches_replay(store)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

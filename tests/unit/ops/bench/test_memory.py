@@ -6,11 +6,12 @@ import json
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from consumers.pipeline import account_processor
-from consumers.pipeline.account_processor import PARSED_CACHE_MAX, AccountProcessor
+from consumers.pipeline import step_engine
+from consumers.pipeline.account_processor import AccountProcessor
 from consumers.pipeline.clock import EventClock
 from consumers.pipeline.codecs.record import (
     segment_texts,
@@ -18,6 +19,7 @@ from consumers.pipeline.codecs.record import (
     stored_from_bytes,
     stored_to_bytes,
 )
+from schemas import validate_event
 from schemas.events import BaseEvent
 from services.ops.bench.deep_mix import DEEP_START, DeepMix, deep_account_events
 from services.ops.bench.memory import (
@@ -33,6 +35,7 @@ from services.ops.bench.memory import (
     warm,
 )
 from services.ops.bench.run import BenchConfig
+from services.ops.bench.workloads import pipeline_mix
 
 
 def kind(event: BaseEvent) -> str:
@@ -86,10 +89,12 @@ def test_the_processor_holds_every_account_in_table_cache_and_due_index() -> Non
     processor.rebuild_index(owns=lambda _account: True)
     warm(processor, ids, DEEP_START + timedelta(days=151))
     assert sorted(processor.store) == ids
-    assert sorted(processor._parsed) == ids
+    assert processor.engine is not None
+    held = {a: (raw, parsed) for a, raw, parsed in processor.engine.held_records()}
+    assert sorted(held) == ids
     assert len(processor.due) == 5
     for account_id in ids:
-        raw, parsed, _ = processor._parsed[account_id]
+        raw, parsed = held[account_id]
         assert isinstance(raw, bytes)
         assert raw is processor.store[account_id]  # the cache is valid: no reparse needed
         assert parsed.state.account_id == account_id
@@ -107,16 +112,25 @@ def test_measure_reports_every_reading_of_the_accounts_asked_for() -> None:
 
 
 def test_measure_holds_the_parsed_cache_to_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(account_processor, "PARSED_CACHE_MAX", 3)
-    figure = measure(5, events=10, variants=2)
+    size = len(templates(1, 10, 150.0)[0][1])
+    monkeypatch.setattr(step_engine, "PARSED_CACHE_BYTES", 3 * size + size // 2)
+    figure = measure(5, events=10, variants=1)
     assert figure.accounts == 5
     assert figure.parsed_entries == 3
 
 
 def test_the_parsed_cache_holds_every_account_of_both_bench_mixes() -> None:
     # Beyond the cache every step would parse its record again (bench phase (e)).
-    assert BenchConfig(out=Path("bench.json")).accounts <= PARSED_CACHE_MAX
-    assert DeepMix().accounts <= PARSED_CACHE_MAX
+    deep = DeepMix()
+    deep_size = len(templates(1, deep.events_per_account, deep.days)[0][1])
+    assert deep.accounts * deep_size <= step_engine.PARSED_CACHE_BYTES
+    shallow = BenchConfig(out=Path("bench.json"))
+    sample = 100  # accounts of the shallow mix, with its events per account
+    events = pipeline_mix(sample * shallow.events // shallow.accounts, sample, DEEP_START)
+    store: dict[str, Any] = {}
+    AccountProcessor(store, EventClock()).handle([validate_event(e) for e in events])
+    shallow_size = sum(len(raw) for raw in store.values()) / sample
+    assert shallow.accounts * shallow_size <= step_engine.PARSED_CACHE_BYTES
 
 
 def test_the_measurement_runs_in_a_process_of_its_own() -> None:
