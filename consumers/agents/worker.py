@@ -6,7 +6,7 @@ import logging
 import time
 
 from consumers.agents.app import create_app
-from consumers.agents.collector import tune_collector
+from consumers.pipeline.collector import tune_collector
 from services.broker.topics import ensure_topics, wait_for_broker
 from services.settings import Settings
 

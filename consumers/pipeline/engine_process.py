@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from consumers.domain.policy import Policy
+from consumers.pipeline.collector import tune_collector
 from consumers.pipeline.out_records import OutputTopics
 from consumers.pipeline.step_engine import EngineRun, StepEngine, StepPlan
 
@@ -48,6 +49,7 @@ def serve(conn: Connection, policy: Policy, topics: OutputTopics, cache_bytes: i
     # Ctrl-C in a terminal reaches the whole process group: the worker stops
     # and closes the pipe, which ends this loop; no traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_collector()  # the parsed records live here
     engine = StepEngine(policy, topics, cache_bytes)
     while True:
         try:
@@ -98,6 +100,11 @@ class EngineProcess:
     def pid(self) -> int | None:
         """The child's process id (None before :meth:`start`)."""
         return self._process.pid
+
+    @property
+    def alive(self) -> bool:
+        """Whether the child runs."""
+        return self._process.is_alive()
 
     async def run(self, plan: StepPlan) -> EngineRun:
         """Run ``plan`` in the child; the event loop goes on meanwhile.

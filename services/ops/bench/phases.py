@@ -126,6 +126,7 @@ def _worker_env(settings: Settings, data_dir: Path, web_port: int) -> dict[str, 
         KEYPULSE_DATA_DIR=str(data_dir),
         KEYPULSE_WORKER_WEB_PORT=str(web_port),
         KEYPULSE_CLOCK=settings.clock,
+        KEYPULSE_ENGINE=settings.engine,
         KEYPULSE_LOG_LEVEL="warning",
         PYTHONUNBUFFERED="1",
     )

@@ -1,6 +1,7 @@
-"""The worker's garbage-collector settings: rare collections for a heap of parsed accounts.
+"""The garbage-collector settings of the worker and its engine process: rare
+collections for a heap of parsed accounts.
 
-The worker keeps up to 2,500 parsed account records (tens of millions of
+The engine keeps hundreds of parsed account records (tens of millions of
 objects at deep histories), and CPython's default thresholds (700, 10, 10)
 make it walk them all in every full collection. Measured in process on
 2,000 shallow accounts stepped one event at a time (20,000 steps,
