@@ -32,6 +32,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         step_histories=tuple(args.step_history or DEFAULT_HISTORIES),
         step_accounts=args.step_accounts,
         memory_accounts=tuple(args.memory_accounts or DEFAULT_ACCOUNTS),
+        verify=args.verify,
     )
 
 

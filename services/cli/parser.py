@@ -179,6 +179,13 @@ def _add_bench(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="accounts of a memory run; repeat for several (default: 10000 and 100000)",
     )
     bench.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="skip `keypulse verify` after each mix's pipeline phase (the sink fills read "
+        "models from that phase's outputs, then verify compares them with the inputs' replay)",
+    )
+    bench.add_argument(
         "--out", default="bench-results.json", help="JSON output file (bench-results.json)"
     )
 

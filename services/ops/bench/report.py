@@ -13,6 +13,19 @@ from services.ops.bench.step_cost import StepCost, cost_ratio
 P99_LIMIT_MS = 250.0
 
 
+@dataclass(frozen=True)
+class VerifyFigure:
+    """What ``keypulse verify`` found after one mix's pipeline phase."""
+
+    accounts_checked: int
+    accounts_differing: int
+    events_read: int
+    history_points_checked: int
+    history_points_differing: int
+    sink_seconds: float  # until the sink had every output record
+    verify_seconds: float
+
+
 @dataclass
 class MixResult:
     """Throughput of phases (a), (b) and (c) over one mix's backlog."""
@@ -24,6 +37,8 @@ class MixResult:
     raw_consume_per_s: float = 0.0
     empty_agent_per_s: float = 0.0
     pipeline_per_s: float = 0.0
+    #: ``keypulse verify`` after (c); None where it did not run.
+    verify: VerifyFigure | None = None
 
     @property
     def pipeline_vs_empty(self) -> float:
@@ -110,12 +125,22 @@ def _ms(value: float | None) -> str:
 
 def _mix_rows(mix: MixResult) -> list[tuple[str, str]]:
     tag = f"[{mix.name}]"
-    return [
+    rows = [
         (f"(a) raw aiokafka consume + json.loads {tag}", f"{mix.raw_consume_per_s:,.0f} events/s"),
         (f"(b) empty Faust agent loop {tag}", f"{mix.empty_agent_per_s:,.0f} events/s"),
         (f"(c) full pipeline → health/alerts {tag}", f"{mix.pipeline_per_s:,.0f} events/s"),
         (f"(c)/(b) {tag}", f"{mix.pipeline_vs_empty:.2f}"),
     ]
+    if (v := mix.verify) is not None:
+        rows.append(
+            (
+                f"keypulse verify after (c) {tag}",
+                f"{v.accounts_checked:,} accounts checked, {v.accounts_differing:,} differ; "
+                f"history: {v.history_points_differing:,} of {v.history_points_checked:,} "
+                "points differ (approximate after late events)",
+            )
+        )
+    return rows
 
 
 def format_result(result: BenchResult) -> str:

@@ -49,6 +49,7 @@ from services.ops.bench.phases import (
 )
 from services.ops.bench.report import BenchResult, LatencyRun, MixResult, format_result
 from services.ops.bench.step_cost import DEFAULT_HISTORIES, measure_step_cost
+from services.ops.bench.verify_phase import verify_after_pipeline
 from services.ops.bench.workloads import pipeline_mix
 from services.ops.process import free_port
 from services.settings import Settings
@@ -80,6 +81,7 @@ class BenchConfig:
     step_accounts: int = 40
     step_repeats: int = 5
     memory_accounts: tuple[int, ...] = DEFAULT_ACCOUNTS
+    verify: bool = True  # keypulse verify after each mix's (c)
 
 
 def run_bench(config: BenchConfig) -> BenchResult:
@@ -144,8 +146,13 @@ def _mix_phases(base: Settings, name: str, config: BenchConfig, workdir: Path) -
     _progress(f"[{name}] (c) full pipeline over the backlog ...")
     mix.pipeline_per_s = pipeline(backlog, sent, workdir, progress=_progress)
     _progress(f"[{name}] (c) full pipeline: {mix.pipeline_per_s:,.0f}/s")
-    # `keypulse verify` needs a read model; this phase runs the worker alone
-    # (no sink, no database), so there is nothing to verify against here.
+    if config.verify:
+        _progress(f"[{name}] keypulse verify: the sink fills read models from (c)'s outputs ...")
+        mix.verify = verify_after_pipeline(backlog, workdir, progress=_progress)
+        _progress(
+            f"[{name}] keypulse verify: {mix.verify.accounts_checked:,} accounts checked,"
+            f" {mix.verify.accounts_differing:,} differ"
+        )
     return mix
 
 
