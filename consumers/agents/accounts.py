@@ -277,8 +277,12 @@ class AccountStage:
                 await self._refresh_index()
                 plan = self.processor.plan_due(limit=DUE_CHUNK)
                 if plan is None:
-                    break
+                    self.metrics.accounts_due.set(0)
+                    return
                 await self._send(await self._run(plan))
+        # DUE_BATCH evaluated and more are due: the timer is behind by these.
+        now = self.processor.clock.now()
+        self.metrics.accounts_due.set(self.processor.due.due_count(now) if now else 0)
 
     async def _refresh_index(self) -> None:
         """After each change of partition assignment: rebuild the due index, resend outboxes.

@@ -73,6 +73,11 @@ class WorkerMetrics:
             registry=r,
         )
         self.newest_event_age.set_function(self._newest_event_age)
+        self.accounts_due = Gauge(
+            "keypulse_accounts_due",
+            "Accounts whose evaluation time has come and that the timer has not evaluated yet.",
+            registry=r,
+        )
         self._newest: float | None = None
 
     def processed_batch(self, rows: Iterable[tuple[str, str, datetime, int | None]]) -> None:

@@ -41,6 +41,10 @@ class DueIndex:
                 due.append(account_id)
         return due
 
+    def due_count(self, now: datetime) -> int:
+        """How many accounts are due at ``now`` (O(accounts): for a tick that left some)."""
+        return sum(1 for at in self._due.values() if at <= now)
+
     def clear(self) -> None:
         """Forget everything (before a rebuild after a rebalance)."""
         self._heap.clear()

@@ -38,7 +38,9 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
     * accounts, stakeholders: equal to the replayed state, stakeholders as of
       the profile's as_of;
     * current health: exactly the engine's evaluation of the replayed state
-      at the row's as_of, and the band the replay gives at the end;
+      at the account's newest evaluation time the rows show (a snapshot is
+      republished only when it changes), and the band the replay gives at
+      the end;
       these checks (and the messages) are ``keypulse verify``'s own
       (services/ops/verify/compare.py);
     * open alerts: the replay's open alerts at the end (ids included, but
@@ -62,6 +64,14 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
     for r in rows["stakeholders"]:
         stakeholders.setdefault(r["account_id"], []).append(r)
     health = {r["account_id"]: r for r in rows["account_health"]}
+
+    def newest(account_id: str) -> datetime:
+        """The account's newest evaluation time the rows show (verify's alerts_time, simpler)."""
+        times = [accounts[account_id]["as_of"]]
+        if account_id in health:
+            times.append(health[account_id]["as_of"])
+        return max(times)
+
     for account_id, state in states.items():
         # The checks keypulse verify makes too (services/ops/verify/compare.py).
         row = accounts[account_id]
@@ -71,7 +81,9 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
             *stakeholder_differences(
                 account_id, state, stakeholders.get(account_id, []), row["as_of"], DEFAULT_POLICY
             ),
-            *health_differences(account_id, state, health.get(account_id), DEFAULT_POLICY),
+            *health_differences(
+                account_id, state, health.get(account_id), DEFAULT_POLICY, at=newest(account_id)
+            ),
         ]
         diffs += [d.describe() for d in found]
         if account_id in health and health[account_id]["band"] != oracle[account_id].health.band:

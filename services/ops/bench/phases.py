@@ -151,18 +151,36 @@ def _worker(
         log.close()
 
 
-def _events_handled(web_port: int) -> int | None:
-    """Input messages the worker has finished with, from its /metrics page (None: no answer).
-
-    The counters move after a batch's outputs and changelog records are sent.
-    """
+def _metric_families(web_port: int) -> list[Any] | None:
+    """The worker's /metrics page, parsed (None: no answer)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/metrics", timeout=5) as page:
             text = page.read().decode()
     except OSError:
         return None
+    return list(text_string_to_metric_families(text))
+
+
+def accounts_due(web_port: int) -> int | None:
+    """The worker's ``keypulse_accounts_due`` gauge, as of its last tick (None: no answer)."""
+    families = _metric_families(web_port)
+    if families is None:
+        return None
+    return int(
+        sum(s.value for f in families if f.name == "keypulse_accounts_due" for s in f.samples)
+    )
+
+
+def _events_handled(web_port: int) -> int | None:
+    """Input messages the worker has finished with, from its /metrics page (None: no answer).
+
+    The counters move after a batch's outputs and changelog records are sent.
+    """
+    families = _metric_families(web_port)
+    if families is None:
+        return None
     handled = 0.0
-    for family in text_string_to_metric_families(text):
+    for family in families:
         if family.name in ("keypulse_events_consumed", "keypulse_dead_letters"):
             handled += sum(s.value for s in family.samples if s.name.endswith("_total"))
     return int(handled)
@@ -173,6 +191,7 @@ def pipeline(
     events: int,
     data_dir: Path,
     progress: Callable[[str], None] | None = None,
+    after: Callable[[int], None] | None = None,
 ) -> float:
     """Rate of the worker over a preloaded backlog: input events handled per second.
 
@@ -183,6 +202,8 @@ def pipeline(
     are left out. (The last health record is no end mark: in event-clock mode
     the timer goes on evaluating accounts that fall due after the backlog.)
     ``progress`` hears the count handled every :data:`PROGRESS_SECONDS`.
+    ``after`` is called with the worker's web port once the rate is taken,
+    while the worker still runs (the verify phase).
     """
     web_port = free_port()
     with _worker(settings, data_dir, web_port) as proc:
@@ -203,7 +224,10 @@ def pipeline(
                             "the backlog was done before it could be timed: use --events"
                         )
                 elif handled >= events:
-                    return (handled - first[1]) / (now - first[0])
+                    rate = (handled - first[1]) / (now - first[0])
+                    if after is not None:
+                        after(web_port)
+                    return rate
             time.sleep(0.05)  # polling interval of a measurement, not a wait for a condition
     raise RuntimeError(
         f"the worker did not handle the {events:,} backlog events within the deadline "

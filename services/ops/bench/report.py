@@ -24,6 +24,8 @@ class VerifyFigure:
     history_points_differing: int
     sink_seconds: float  # until the sink had every output record
     verify_seconds: float
+    #: The first differences, described (at most FIRST_DIFFERENCES).
+    first_differences: tuple[str, ...] = ()
 
 
 @dataclass

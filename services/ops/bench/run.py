@@ -40,6 +40,7 @@ from services.ops.bench.deep_mix import DeepMix, deep_mix
 from services.ops.bench.memory import DEFAULT_ACCOUNTS, MemoryFigure, available_kb
 from services.ops.bench.memory import memory_per_account as measure_memory
 from services.ops.bench.phases import (
+    accounts_due,
     empty_agent,
     latency,
     phase_settings,
@@ -144,15 +145,25 @@ def _mix_phases(base: Settings, name: str, config: BenchConfig, workdir: Path) -
     mix.empty_agent_per_s = empty_agent(backlog, sent)
     _progress(f"[{name}] (b) empty Faust agent: {mix.empty_agent_per_s:,.0f}/s")
     _progress(f"[{name}] (c) full pipeline over the backlog ...")
-    mix.pipeline_per_s = pipeline(backlog, sent, workdir, progress=_progress)
-    _progress(f"[{name}] (c) full pipeline: {mix.pipeline_per_s:,.0f}/s")
-    if config.verify:
+
+    def verify_while_running(web_port: int) -> None:
         _progress(f"[{name}] keypulse verify: the sink fills read models from (c)'s outputs ...")
-        mix.verify = verify_after_pipeline(backlog, workdir, progress=_progress)
+        mix.verify = verify_after_pipeline(
+            backlog, workdir, lambda: accounts_due(web_port), progress=_progress
+        )
         _progress(
             f"[{name}] keypulse verify: {mix.verify.accounts_checked:,} accounts checked,"
             f" {mix.verify.accounts_differing:,} differ"
         )
+
+    mix.pipeline_per_s = pipeline(
+        backlog,
+        sent,
+        workdir,
+        progress=_progress,
+        after=verify_while_running if config.verify else None,
+    )
+    _progress(f"[{name}] (c) full pipeline: {mix.pipeline_per_s:,.0f}/s")
     return mix
 
 

@@ -26,14 +26,27 @@ from services.settings import Settings
 
 #: Seconds the sink may take to catch up with a phase's outputs.
 CATCH_UP_SECONDS = 600.0
+#: Differences the figure describes, at most.
+FIRST_DIFFERENCES = 10
+#: Seconds the outputs' end offsets must stay put, with nothing due, before verifying.
+QUIET_SECONDS = 2.0
 #: How often the sink's committed offsets are compared with the ends.
 POLL_SECONDS = 0.5
 
 
 def verify_after_pipeline(
-    settings: Settings, workdir: Path, progress: Callable[[str], None] | None = None
+    settings: Settings,
+    workdir: Path,
+    accounts_due: Callable[[], int | None],
+    progress: Callable[[str], None] | None = None,
 ) -> VerifyFigure:
-    """Sink the phase's outputs into ``workdir``/read-models.db, then verify against its inputs."""
+    """Sink the phase's outputs into ``workdir``/read-models.db, then verify against its inputs.
+
+    Called while the phase's worker still runs: with the event clock, the
+    accounts that fell due during the backlog are evaluated by its timer
+    after the last event, and verify compares with the replay at that clock.
+    ``accounts_due`` reads the worker's ``keypulse_accounts_due`` gauge.
+    """
     database = workdir / "read-models.db"
     sunk = settings.model_copy(update={"database_url": SecretStr(f"sqlite:///{database}")})
     stop = threading.Event()
@@ -49,7 +62,7 @@ def verify_after_pipeline(
     started = time.monotonic()
     thread.start()
     try:
-        _until_sink_caught_up(sunk, failure, progress)
+        _until_settled(sunk, failure, accounts_due, progress)
         sink_seconds = time.monotonic() - started
     finally:
         stop.set()
@@ -67,13 +80,22 @@ def verify_after_pipeline(
         history_points_differing=len(points),
         sink_seconds=round(sink_seconds, 1),
         verify_seconds=round(time.monotonic() - started, 1),
+        first_differences=tuple(d.describe() for d in result.differences[:FIRST_DIFFERENCES]),
     )
 
 
-def _until_sink_caught_up(
-    settings: Settings, failure: list[BaseException], progress: Callable[[str], None] | None
+def _until_settled(
+    settings: Settings,
+    failure: list[BaseException],
+    accounts_due: Callable[[], int | None],
+    progress: Callable[[str], None] | None,
 ) -> None:
-    """Return once the sink's group has committed the end offset of every output partition."""
+    """Return once the worker has nothing due, its outputs stopped growing and the sink has them.
+
+    The outputs' end offsets must stay the same across :data:`QUIET_SECONDS`
+    with the worker's gauge at 0 (a tick still evaluating would send), and
+    the sink's group must have committed every one of them.
+    """
     group = sink_group(settings)
     admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
     consumer = KafkaConsumer(**consumer_config(settings, group_id=None, client_id="bench-verify"))
@@ -83,26 +105,33 @@ def _until_sink_caught_up(
             for topic in sink_topics(settings)
             for p in sorted(consumer.partitions_for_topic(topic) or ())
         ]
-        ends = {tp: int(end) for tp, end in consumer.end_offsets(partitions).items()}
-        total = sum(ends.values())
         deadline = time.monotonic() + CATCH_UP_SECONDS
         told = time.monotonic()
+        quiet_since: tuple[float, dict[TopicPartition, int]] | None = None
         while True:
             if failure:
                 raise RuntimeError(f"the sink failed: {failure[0]!r}") from failure[0]
-            answer = admin.list_group_offsets({group: list(ends)}).get(group, {})
+            ends = {tp: int(end) for tp, end in consumer.end_offsets(partitions).items()}
+            answer = admin.list_group_offsets({group: partitions}).get(group, {})
             # -1 (or None): no commit on that partition yet.
             committed = {tp: max(0, meta.offset or 0) for tp, meta in answer.items()}
             behind = sum(end - committed.get(tp, 0) for tp, end in ends.items())
-            if behind <= 0:
+            due = accounts_due()
+            if due != 0 or quiet_since is None or quiet_since[1] != ends:
+                quiet_since = (time.monotonic(), ends)
+            elif behind <= 0 and time.monotonic() - quiet_since[0] >= QUIET_SECONDS:
                 return
+            total = sum(ends.values())
             if time.monotonic() > deadline:
                 raise RuntimeError(
-                    f"the sink was still {behind:,} of {total:,} records behind after"
-                    f" {CATCH_UP_SECONDS:.0f} s"
+                    f"after {CATCH_UP_SECONDS:.0f} s the sink was {behind:,} of {total:,} output"
+                    f" records behind and the worker had {due} accounts due"
                 )
             if progress is not None and time.monotonic() - told >= 5:
-                progress(f"verify: the sink has {total - behind:,} of {total:,} output records")
+                progress(
+                    f"verify: the sink has {total - behind:,} of {total:,} output records;"
+                    f" {due} accounts due in the worker"
+                )
                 told = time.monotonic()
             time.sleep(POLL_SECONDS)  # polling interval while the sink works, not a guess
     finally:

@@ -12,7 +12,12 @@ for, which the rows themselves say:
 * the account team (each internal person's stakeholders, last contact and
   touchpoints in the team window): as of the same ``as_of``;
 * health (score, band, the four components, drivers): the engine's evaluation
-  at the ``account_health`` row's ``as_of``;
+  at the account's newest evaluation time the read models show
+  (:func:`alerts_time`), not at the ``account_health`` row's own ``as_of``: a
+  snapshot is republished only when it changes, so the row's values are the
+  worker's health at every evaluation since, and its ``as_of`` can be days
+  older than the account's newest events (evaluating all of the account's
+  events at that older time would count touchpoints that came after it);
 * health history points (the ``health_history`` rows at a Monday 00:00 UTC):
   score, band, components and drivers against the replay's point at that
   instant, the evaluation of the events up to it (:func:`history_differences`;
@@ -178,7 +183,7 @@ def _compare_account(
             account_id, state, rows.stakeholders, account_row["as_of"], policy
         ),
         *team_differences(account_id, state, rows.team, account_row["as_of"], policy),
-        *health_differences(account_id, state, rows.health, policy),
+        *health_differences(account_id, state, rows.health, policy, at=alerts_time(rows)),
         *alert_differences(account_id, state, rows.open_alerts, alerts_time(rows), policy),
     ]
 
@@ -303,12 +308,21 @@ def team_differences(
 
 
 def health_differences(
-    account_id: str, state: AccountState, health_row: Row | None, policy: Policy
+    account_id: str,
+    state: AccountState,
+    health_row: Row | None,
+    policy: Policy,
+    at: datetime | None = None,
 ) -> list[Difference]:
-    """Score, band, components and drivers against the evaluation at the row's ``as_of``."""
+    """Score, band, components and drivers against the evaluation at ``at``.
+
+    ``at``: the account's newest evaluation time the read models show
+    (:func:`alerts_time`; the row's own ``as_of`` when None), at which the
+    worker's health still was the row's.
+    """
     if health_row is None:
         return [Difference(account_id, "health", None, PRESENT)]
-    snap = to_snapshot(evaluate(state, health_row["as_of"], policy))
+    snap = to_snapshot(evaluate(state, at or health_row["as_of"], policy))
     return [
         Difference(account_id, name, got, want)
         for name, got, want in _health_fields(health_row, snap)
@@ -351,6 +365,8 @@ def _health_fields(row: Row, snap: HealthSnapshot) -> list[tuple[str, Any, Any]]
 
 def alerts_time(rows: AccountRows) -> datetime | None:
     """The account's newest evaluation time the read models show; None if they show none.
+
+    Alerts and health are compared at it.
 
     Every time the read models hold is the time of an evaluation (a health
     snapshot's or profile's ``as_of``, an alert's ``resolved_at``) or earlier

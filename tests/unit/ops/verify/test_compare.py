@@ -242,19 +242,35 @@ def test_missing_accounts_a_missing_health_row_and_unknown_accounts(
     ]
 
 
-def test_health_is_compared_at_its_own_as_of_and_alerts_at_the_newest_time(
+def test_an_unchanged_health_row_from_days_ago_is_compared_at_the_newest_time(
     tables: dict[str, dict[str, Any]],
 ) -> None:
-    # The sink keeps a health row until the snapshot changes: one computed two
-    # weeks before the end is right for that time, while the profile and the
-    # alerts are of the end. Alerts changed in between (a stakeholder cooled),
-    # so evaluating them at the health row's as_of would report a difference.
+    # The sink keeps a health row until the snapshot changes: values of the
+    # end under an as_of two weeks old (no evaluation since changed them)
+    # are right, though the account's events went on after that as_of.
+    assert END is not None
+    tables["acct-02"]["health"] = {
+        **tables["acct-02"]["health"],
+        "as_of": END - timedelta(days=14),
+    }
+    assert diffs(tables) == []
+
+
+def test_a_health_row_the_worker_should_have_replaced_is_a_difference(
+    tables: dict[str, dict[str, Any]],
+) -> None:
+    # Computed two weeks before the end, while the profile and the alerts are
+    # of the end: the worker republishes health whenever it changes, so
+    # values that differ from the end's evaluation are stale.
     assert END is not None
     earlier = rows_like_the_sink(STATES, END - timedelta(days=14))
     kinds = [{a["kind"] for a in t["acct-02"]["alerts"]} for t in (earlier, tables)]
     assert kinds[0] != kinds[1]
     tables["acct-02"]["health"] = earlier["acct-02"]["health"]
-    assert diffs(tables) == []
+    found = diffs(tables)
+    assert found
+    assert {d.account_id for d in found} == {"acct-02"}
+    assert "score" in {d.field for d in found}
 
 
 def test_alerts_are_evaluated_at_the_newest_time_the_rows_show() -> None:
