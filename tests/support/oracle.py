@@ -67,7 +67,7 @@ def differences(engine: sa.Engine, events: list[BaseEvent]) -> list[str]:
 
     def newest(account_id: str) -> datetime:
         """The account's newest evaluation time the rows show (verify's alerts_time, simpler)."""
-        times = [accounts[account_id]["as_of"]]
+        times: list[datetime] = [accounts[account_id]["as_of"]]
         if account_id in health:
             times.append(health[account_id]["as_of"])
         return max(times)

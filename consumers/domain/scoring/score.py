@@ -82,12 +82,15 @@ def scored_from(drivers: list[ScoreDriver], policy: Policy, *, explain: bool = T
     total_lost = sum(-d.impact for d in drivers)
     if not explain:
         return _scored(losses, total_lost, policy, (), tuple(drivers))
+    # A penalty that rounds to 0.0 (a reorganisation shock on the last day
+    # of its fade) is not shown: "-0.0 points" explains nothing. Its loss
+    # still counts in the score, less than 0.05 points.
     ordered = tuple(
         sorted(
             (
-                ScoreDriver(d.factor, round(d.impact, 1), d.text, d.component, d.subject)
+                ScoreDriver(d.factor, shown, d.text, d.component, d.subject)
                 for d in drivers
-                if d.impact < 0
+                if (shown := round(d.impact, 1)) < 0
             ),
             key=lambda d: (d.impact, d.factor),
         )
