@@ -9,8 +9,10 @@ resident set it measures.
 What is measured is what the worker holds per account: the value in its
 account table (a memory store: a dict of the :func:`stored_to_bytes`
 records, segmented compressed JSON), the parsed :class:`StoredAccount` that
-:class:`AccountProcessor` caches beside it for at most ``PARSED_CACHE_MAX``
-accounts (the most recently stepped), and its due-index entry. Publishing
+the step engine caches beside it for the most recently stepped accounts (up
+to ``PARSED_CACHE_BYTES`` of their values), and its due-index entry. (With
+``KEYPULSE_ENGINE=process`` the cache lives in the worker's engine process
+and the rest in the worker: the sum is what is measured here.) Publishing
 100,000 histories is not needed for that: ``V``
 template accounts are stepped through a deep-mix history event by event
 with :func:`step` (as the worker steps a replayed history), and each account
@@ -81,7 +83,7 @@ class MemoryFigure:
     def parsed_kb_per_account(self) -> float:
         """Of :attr:`kb_per_account`: the parsed records (and due index) after recovery.
 
-        The cache holds at most ``PARSED_CACHE_MAX`` records, so this
+        The cache holds at most ``PARSED_CACHE_BYTES`` of values, so this
         share shrinks as the accounts grow beyond that.
         """
         return (self.rss_parsed_kb - self.rss_table_kb) / self.accounts
@@ -187,7 +189,7 @@ def measure(
 
     Read after the imports and the templates (before), once the table holds
     every account, once the processor's recovery has parsed them all (the
-    parsed cache, at most ``PARSED_CACHE_MAX`` of them, and the due
+    parsed cache, at most ``PARSED_CACHE_BYTES`` of their values, and the due
     index), and once each account has been stepped (after; the warm-up's
     transient objects collected).
     """
