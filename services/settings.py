@@ -73,11 +73,12 @@ class Settings(BaseSettings):
         default=SecretStr("{}"),
         description='JSON object token → principal, e.g. {"t1": {"role": "kam", "kam_id": "k1"}}.',
     )
-    engine: Literal["process", "inline"] = Field(
-        default="process",
-        description="Where the worker steps accounts. process: in a child process on "
-        "another core, beside Faust's event loop. inline: in the worker's own process "
-        "(one core for both).",
+    engine: Literal["inline", "process"] = Field(
+        default="inline",
+        description="Where the worker steps accounts. inline: in the worker's own process "
+        "(a backlog's batches in a thread). process: in a child process on another core, "
+        "beside Faust's event loop (more headroom under load, a few tens of ms more "
+        "latency at low rates on 2 cores; README 'Benchmark').",
     )
     topic_prefix: str = Field(default="", description="Prepended to every topic name.")
     topic_partitions: int = Field(

@@ -26,13 +26,21 @@ from services.settings import Settings
 class PipelineStack:
     """A private topic prefix, a database and worker/sink processes on the session broker."""
 
-    def __init__(self, broker: Settings, database_url: str, workdir: Path, clock: str = "event"):
+    def __init__(
+        self,
+        broker: Settings,
+        database_url: str,
+        workdir: Path,
+        clock: str = "event",
+        engine: str | None = None,
+    ):
         self.settings = broker.model_copy(
             update={
                 "topic_prefix": f"p{uuid.uuid4().hex[:8]}.",
                 "data_dir": workdir,
                 "worker_web_port": free_port(),
                 "clock": clock,
+                **({"engine": engine} if engine is not None else {}),
             }
         )
         self.database_url = database_url
@@ -52,6 +60,7 @@ class PipelineStack:
             KEYPULSE_DATA_DIR=str(s.data_dir),
             KEYPULSE_WORKER_WEB_PORT=str(s.worker_web_port),
             KEYPULSE_CLOCK=s.clock,
+            KEYPULSE_ENGINE=s.engine,
             KEYPULSE_DATABASE_URL=self.database_url,
             PYTHONUNBUFFERED="1",
         )
@@ -148,10 +157,17 @@ class PipelineStack:
 
 @contextmanager
 def running_stack(
-    broker: Settings, database_url: str, workdir: Path, clock: str = "event"
+    broker: Settings,
+    database_url: str,
+    workdir: Path,
+    clock: str = "event",
+    engine: str | None = None,
 ) -> Iterator[PipelineStack]:
-    """A :class:`PipelineStack` that stops every process it started on the way out."""
-    stack = PipelineStack(broker, database_url, workdir, clock=clock)
+    """A :class:`PipelineStack` that stops every process it started on the way out.
+
+    ``engine``: the workers' ``KEYPULSE_ENGINE`` (default: the settings' default).
+    """
+    stack = PipelineStack(broker, database_url, workdir, clock=clock, engine=engine)
     try:
         yield stack
     finally:

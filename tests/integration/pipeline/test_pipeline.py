@@ -32,10 +32,19 @@ EVENTS: list[BaseEvent] = [validate_event(e) for e in HISTORY]
 
 @pytest.fixture
 def stack(
-    broker_settings: Settings, isolated_database_url: str, tmp_path: Path
+    request: pytest.FixtureRequest,
+    broker_settings: Settings,
+    isolated_database_url: str,
+    tmp_path: Path,
 ) -> Iterator[PipelineStack]:
-    with running_stack(broker_settings, isolated_database_url, tmp_path) as running:
+    # Parametrized indirectly with the KEYPULSE_ENGINE to run (default: the default).
+    engine = getattr(request, "param", None)
+    with running_stack(broker_settings, isolated_database_url, tmp_path, engine=engine) as running:
         yield running
+
+
+#: Both places the worker can step accounts (KEYPULSE_ENGINE).
+BOTH_ENGINES = pytest.mark.parametrize("stack", ["inline", "process"], indirect=True)
 
 
 @pytest.fixture
@@ -66,6 +75,7 @@ def wait_until_read_models_match(
         ) from None
 
 
+@BOTH_ENGINES
 def test_history_ends_in_read_models_equal_to_the_replay(
     stack: PipelineStack, engine: sa.Engine
 ) -> None:
@@ -80,6 +90,7 @@ def test_history_ends_in_read_models_equal_to_the_replay(
     assert queue_of["acct-05"] == "kam-dora"
 
 
+@BOTH_ENGINES
 def test_worker_killed_mid_stream_ends_equal_to_the_replay(
     stack: PipelineStack, engine: sa.Engine
 ) -> None:
