@@ -168,24 +168,23 @@ class AccountStage:
         """
         if plan is None:
             return []
-        engine, local = self.engine, self.processor.engine
-        if engine is not None:
-            work = asyncio.ensure_future(engine.run(plan))
-        elif local is not None and thread:
-            work = asyncio.ensure_future(asyncio.to_thread(local.run, plan))
-        elif local is not None:
-            return self._settle(local.run(plan))
+        if self.engine is not None:
+            work = asyncio.ensure_future(self.engine.run(plan))
+        elif thread:
+            work = asyncio.ensure_future(asyncio.to_thread(self.processor.run_here, plan))
         else:
-            raise RuntimeError("the account stage has no engine")
+            return self._settle(self.processor.run_here(plan))
         try:
             run = await asyncio.shield(work)
         except asyncio.CancelledError:
             # The step cannot be stopped: keep the lock (nobody else may use
             # the processor) until it has finished, then give up the batch,
-            # which was not acknowledged and is read again.
+            # which was not acknowledged and is read again. Its steps are in
+            # the engine's cache but not in the table: read from the table.
             while not work.done():
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait({work})
+            self.processor.forget_held()
             raise
         except EngineProcessError:
             self.processor.forget_held()

@@ -136,15 +136,33 @@ class AccountProcessor:
             self._held.pop(account_id, None)
 
     def forget_held(self) -> None:
-        """The engine lost its parsed records (its process failed): send every value afresh."""
+        """Read every account from the table at its next step, not from the engine's cache.
+
+        For when the engine lost its parsed records (its process failed) or
+        may hold records newer than the table (a plan that raised, or whose
+        result was given up).
+        """
         self._held.clear()
+
+    def run_here(self, plan: StepPlan) -> EngineRun:
+        """Run ``plan`` on this processor's own engine (the caller settles it).
+
+        If it raises, some of its steps may already sit in the engine's cache,
+        newer than the table: the processor forgets what the engine holds, so
+        that every account is read from the table again.
+        """
+        if self.engine is None:
+            raise RuntimeError("this processor's plans run in another process (local=False)")
+        try:
+            return self.engine.run(plan)
+        except BaseException:
+            self.forget_held()
+            raise
 
     def _run_here(self, plan: StepPlan | None) -> list[StepOutput]:
         if plan is None:
             return []
-        if self.engine is None:
-            raise RuntimeError("this processor's plans run in another process (local=False)")
-        run = self.engine.run(plan)
+        run = self.run_here(plan)
         self.settle(run)
         return [s.output for s in run.stepped if s.output is not None]
 

@@ -24,6 +24,7 @@ from consumers.pipeline.codecs.state import state_to_dict
 from consumers.pipeline.codecs.stored import stored_to_dict
 from consumers.pipeline.kam_queue import KamQueueBook
 from consumers.pipeline.step import StepOutput
+from consumers.pipeline.step import step as real_step
 from consumers.pipeline.step_engine import StepEngine
 from consumers.pipeline.stored import StoredAccount
 from schemas import validate_event
@@ -346,3 +347,32 @@ def test_timer_evaluations_add_no_history() -> None:
     later = processor.evaluate_due(END + timedelta(days=40), limit=10_000)
     assert later
     assert all(out.history == () for out in later)
+
+
+def test_a_plan_that_raises_halfway_leaves_no_unstored_step_in_the_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Batches 1 and 3 stored, batch 2 failed on its second account: the first
+    # account's step of batch 2 reached the engine's cache but never the table,
+    # and must not be what batch 3 builds on.
+    first, second, third = HISTORY[:120], HISTORY[120:160], HISTORY[160:]
+    accounts = sorted({e.account_id for e in second})
+    assert len(accounts) >= 2
+    expected, _ = run([first, third])
+
+    store: dict[str, Any] = {}
+    processor = AccountProcessor(store, EventClock())
+    processor.handle(first)
+
+    def failing_step(stored: Any, account_id: str, *args: Any, **kwargs: Any) -> StepOutput:
+        if account_id == accounts[1]:
+            raise RuntimeError("a step failed")
+        return real_step(stored, account_id, *args, **kwargs)
+
+    monkeypatch.setattr(step_engine, "step", failing_step)
+    with pytest.raises(RuntimeError, match="a step failed"):
+        processor.handle(second)
+    monkeypatch.setattr(step_engine, "step", real_step)
+    processor.handle(third)
+    processor.evaluate_due()
+    assert store == expected
