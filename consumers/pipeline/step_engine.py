@@ -109,10 +109,6 @@ class StepEngine:
         # Only now: a plan's held accounts must stay until their own step.
         return EngineRun(stepped, self._shrink())
 
-    def holds(self, account_id: str) -> bool:
-        """Whether the engine keeps a parsed record of ``account_id``."""
-        return account_id in self._parsed
-
     def admit(self, account_id: str, raw: Any, stored: StoredAccount) -> bool:
         """Keep ``stored`` (parsed from ``raw``) if there is room; return whether it was kept."""
         weight = _weight(raw)
@@ -151,7 +147,7 @@ class StepEngine:
         if previous is not None:
             self._weight -= _weight(previous[0])
         self._parsed[account_id] = (raw, stored, segments)
-        self._weight += len(raw)
+        self._weight += _weight(raw)
 
     def _shrink(self) -> list[str]:
         dropped: list[str] = []
