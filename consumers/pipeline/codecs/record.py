@@ -37,6 +37,8 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import orjson
+
 from consumers.pipeline.codecs.errors import RecordFormatError
 from consumers.pipeline.codecs.state import Piece, state_head, state_pieces
 from consumers.pipeline.codecs.stored import stored_from_dict, stored_head
@@ -50,7 +52,6 @@ COMPRESS_LEVEL = 1
 #: The first byte of a zlib stream with the deflate method and a 32 KB window (CMF).
 _ZLIB_FIRST = 0x78
 _JSON_FIRST = ord("{")
-_COMPACT = (",", ":")
 
 
 #: A reusable segment by the path of its piece: (the object it encodes, its bytes).
@@ -83,21 +84,27 @@ def encode_stored(
     for piece in state_pieces(state):
         sections.setdefault(piece.path[:-1], []).append(piece)
     # The same dict as stored_to_dict: the head, then the state (see state_to_dict).
-    writer.text(json.dumps(stored_head(stored), separators=_COMPACT)[:-1] + ',"state":')
-    writer.text(json.dumps(state_head(state), separators=_COMPACT)[:-1])
-    writer.text(',"stakeholders":')
+    writer.text(_dumps(stored_head(stored))[:-1] + b',"state":')
+    writer.text(_dumps(state_head(state))[:-1])
+    writer.text(b',"stakeholders":')
     writer.members(sections.get(("stakeholders",), []))
     for piece in sections.get((), []):  # the orders, the tickets
-        writer.text(f",{json.dumps(piece.path[-1])}:")
+        writer.text(b"," + _dumps(piece.path[-1]) + b":")
         writer.piece(piece)
     if state.team:
-        writer.text(',"team":{')
+        writer.text(b',"team":{')
         for i, owner in enumerate(sorted(state.team)):
-            writer.text(f"{',' if i else ''}{json.dumps(owner)}:")
+            writer.text((b"," if i else b"") + _dumps(owner) + b":")
             writer.members(sections.get(("team", owner), []))
-        writer.text("}")
-    writer.text("}}")
+        writer.text(b"}")
+    writer.text(b"}}")
     return writer.finish()
+
+
+def _dumps(value: Any) -> bytes:
+    """Compact JSON of ``value`` (orjson: about a fifth of ``json.dumps``'s time; UTF-8, not
+    ``\\u`` escapes, which every JSON reader takes alike)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
 class _SegmentWriter:
@@ -106,19 +113,19 @@ class _SegmentWriter:
     def __init__(self, reuse: Segments) -> None:
         self.reuse = reuse
         self.out = bytearray((_SEGMENTED_FIRST,))
-        self.glue: list[str] = []
+        self.glue: list[bytes] = []
         self.kept: list[tuple[tuple[str, ...], Any, int, int]] = []
 
-    def text(self, text: str) -> None:
+    def text(self, text: bytes) -> None:
         self.glue.append(text)
 
     def members(self, pieces: list[Piece]) -> None:
         """A JSON object whose members are ``pieces`` (keyed by their last path part)."""
-        self.text("{")
+        self.text(b"{")
         for i, piece in enumerate(pieces):
-            self.text(f"{',' if i else ''}{json.dumps(piece.path[-1])}:")
+            self.text((b"," if i else b"") + _dumps(piece.path[-1]) + b":")
             self.piece(piece)
-        self.text("}")
+        self.text(b"}")
 
     def piece(self, piece: Piece) -> None:
         self._flush()
@@ -126,8 +133,7 @@ class _SegmentWriter:
         if old is not None and old[0] is piece.value:
             data: bytes | memoryview = old[1]
         else:
-            text = json.dumps(piece.encode(piece.value), separators=_COMPACT)
-            data = zlib.compress(text.encode(), COMPRESS_LEVEL)
+            data = zlib.compress(_dumps(piece.encode(piece.value)), COMPRESS_LEVEL)
         _append(self.out, _ZLIB, data)
         self.kept.append((piece.path, piece.value, len(self.out) - len(data), len(self.out)))
 
@@ -140,7 +146,7 @@ class _SegmentWriter:
     def _flush(self) -> None:
         if not self.glue:
             return
-        text = "".join(self.glue).encode()
+        text = b"".join(self.glue)
         self.glue.clear()
         if len(text) <= _PLAIN_UP_TO:
             _append(self.out, _PLAIN, text)
@@ -184,7 +190,7 @@ def stored_dict_from_bytes(
             f"(it starts with {data[:8]!r})"
         )
     try:
-        decoded = json.loads(data)
+        decoded = _loads(data)
     except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError
         raise RecordFormatError(f"a stored account record is not valid JSON: {exc}") from exc
     if not isinstance(decoded, dict):
@@ -192,6 +198,15 @@ def stored_dict_from_bytes(
             f"a stored account record must be a JSON object, got {type(decoded).__name__}"
         )
     return decoded
+
+
+def _loads(data: bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        # What orjson refuses and the json module wrote into older records
+        # (NaN, Infinity); json raises for what is not JSON at all.
+        return json.loads(data)
 
 
 def segment_texts(raw: bytes) -> list[bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import zlib
 
 import pytest
@@ -96,6 +97,22 @@ def test_reusing_the_previous_segments_gives_the_value_of_a_fresh_encoding(
         raw, segments = encode_stored(stored, segments)
         assert raw == stored_to_bytes(stored)
         assert stored_from_bytes(raw) == stored
+
+
+def test_names_beyond_ascii_are_written_as_utf8_and_read_back() -> None:
+    data = stored_to_dict(stored_account())
+    person = next(iter(data["state"]["stakeholders"].values()))
+    person["name"][0] = "Jürgen Weiß-Øster 李"
+    stored = stored_from_dict(data)
+    raw = stored_to_bytes(stored)
+    assert stored_from_bytes(raw) == stored
+    assert "Jürgen Weiß-Øster 李".encode() in b"".join(segment_texts(raw))
+
+
+def test_a_record_the_json_module_wrote_with_nan_still_reads() -> None:
+    # json.dumps writes NaN, which orjson (the codec's reader) refuses.
+    text = json.dumps({"v": 2, "score": float("nan")})
+    assert math.isnan(stored_dict_from_bytes(text.encode())["score"])
 
 
 @pytest.mark.parametrize("view", [bytes, bytearray, memoryview])
