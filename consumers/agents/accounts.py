@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -92,15 +91,12 @@ class AccountStage:
         )
         self._indexed_partitions: frozenset[int] | None = None
         # Held while the processor or the table is used (a batch in its engine
-        # thread, a timer tick, an index rebuild) and until that work's
-        # changelog records are queued in the producer (its outputs follow,
-        # see _send): one user at a time, in the order they came.
+        # thread, a timer tick, an index rebuild) and until that work's records
+        # are handed to the producer: one user at a time, in the order they came.
         self._engine = asyncio.Lock()
         # The agent and the due-account timer both send: whole flushes in the
         # order they were taken, so an account's records keep the order of its steps.
         self._sender = RecordSender.of_app(app, last_alone=settings.tansu_workarounds)
-        # The last flush's second half: awaiting its changelog, queueing its outputs (_send).
-        self._publishing: asyncio.Future[None] | None = None
 
     def prepare(self, event: EventT[Any]) -> BaseEvent | EventRejected:
         """Decode one input message (the Batcher calls this once, as it arrives)."""
@@ -120,17 +116,8 @@ class AccountStage:
         names = set(self.input_names)
         return {tp for tp in self.app.consumer.assignment() if tp.topic in names}
 
-    async def process(
-        self,
-        batch: Sequence[tuple[EventT[Any], BaseEvent | EventRejected]],
-        done: Callable[[], Awaitable[None]] | None = None,
-    ) -> None:
-        """Handle one batch of input messages (with what :meth:`prepare` made of each).
-
-        Returns once the batch's changelog records are queued in the
-        producer; its outputs follow in the background (see :meth:`_send`),
-        and then ``done`` is awaited (the agent acknowledges the batch there).
-        """
+    async def process(self, batch: Sequence[tuple[EventT[Any], BaseEvent | EventRejected]]) -> None:
+        """Handle one batch of input messages (with what :meth:`prepare` made of each)."""
         valid = [(e, d) for e, p in batch if (d := await self._admit(e, p)) is not None]
         while True:
             # Never step while a rebalance or a table recovery is under way:
@@ -148,10 +135,10 @@ class AccountStage:
                 started = time.monotonic()
                 outputs = await self._step_batch([d for _, d in valid])
                 stepped = time.monotonic()
-                await self._send(outputs, then=done)
+                await self._send(outputs)
                 break
         log.debug(
-            "batch of %d messages: %d accounts stepped in %.3f s, changelog queued in %.3f s",
+            "batch of %d messages: %d accounts stepped in %.3f s, sent in %.3f s",
             len(batch),
             len(outputs),
             stepped - started,
@@ -215,14 +202,9 @@ class AccountStage:
         return published
 
     async def finish_step(self) -> None:
-        """Wait until no batch or tick is using the processor and every step's records are queued.
-
-        Called when partitions are being revoked. A failed flush is not
-        raised here but by the next send (see :meth:`_published`).
-        """
+        """Wait until no batch or tick is using the processor (partitions are being revoked)."""
         async with self._engine:
-            with contextlib.suppress(Exception):
-                await self._published()
+            pass
 
     async def _admit(
         self, event: EventT[Any], prepared: BaseEvent | EventRejected
@@ -252,64 +234,27 @@ class AccountStage:
             return None
         return decoded
 
-    async def _send(
-        self,
-        outputs: Sequence[StepRecords],
-        *,
-        again: bool = False,
-        then: Callable[[], Awaitable[None]] | None = None,
-    ) -> None:
-        """Queue a flush's changelog records; its outputs follow once the broker has those.
+    async def _send(self, outputs: Sequence[StepRecords], *, again: bool = False) -> None:
+        """Publish a batch's changelog records and then its outputs, all before returning.
 
-        Two flushes (produce.py): the changelog records first, then, once the
-        broker has acknowledged them, the outputs. The stored record carries
-        the step's outputs (its outbox), so a crash after it left and before
-        the outputs did loses nothing: whoever recovers the account sends the
-        outbox again (``again``: no changelog, no metrics). The other order
-        would not do: outputs are diffs against the stored record, and
-        outputs whose stored record was lost are orphans nobody resolves.
-
-        This returns once the changelog records are queued; waiting for the
-        broker's acknowledgement and queueing the outputs go on in the
-        background (then ``then`` is awaited), so the next batch steps
-        meanwhile: a live batch waited about as long for the broker as it
-        took to step (issue 12). The next send first waits for that: per
-        partition, records keep the order of the steps that made them, and
-        no account's next stored record (whose outbox replaces this one's)
-        is queued before this step's outputs.
+        Two flushes (produce.py): the changelog records first, awaited until
+        the broker has them, then the outputs, queued in the producer. The
+        stored record carries the step's outputs (its outbox), so a crash
+        after it left and before the outputs did loses nothing: whoever
+        recovers the account sends the outbox again (``again``: no
+        changelog, no metrics). The other order would not do: outputs are
+        diffs against the stored record, and outputs whose stored record was
+        lost are orphans nobody resolves. Within each flush an account's
+        records keep their step order (one partition per topic and account).
         """
-        await self._published()
         changelog = {} if again else self.table.take_changelog_records()
         stored = [changelog.pop(out.account_id) for out in outputs if out.account_id in changelog]
         stored += changelog.values()  # none expected: every write comes with its step
-        delivered = await self._sender.send(stored) if stored else []
-        records = [r for out in outputs for r in self._output_records(out, count=not again)]
-        self._publishing = asyncio.ensure_future(self._publish(delivered, records, then))
-
-    async def _publish(
-        self,
-        delivered: list[asyncio.Future[Any]],
-        records: list[OutRecord],
-        then: Callable[[], Awaitable[None]] | None,
-    ) -> None:
-        """The background half of :meth:`_send`."""
-        if delivered:
-            await asyncio.gather(*delivered)
-        if records:
-            await self._sender.send(records)
-        if then is not None:
-            await then()
-
-    async def _published(self) -> None:
-        """Wait until the last flush's outputs are queued; raise if that flush failed.
-
-        A failed flush stays failed: every later send raises its error
-        again, so that no batch after one whose records may be lost is
-        acknowledged (Faust could commit past the lost one's offsets).
-        """
-        if self._publishing is not None:
-            await self._publishing
-            self._publishing = None
+        if stored:
+            await asyncio.gather(*await self._sender.send(stored))
+        await self._sender.send(
+            record for out in outputs for record in self._output_records(out, count=not again)
+        )
 
     def _output_records(self, out: StepRecords, count: bool = True) -> tuple[OutRecord, ...]:
         """One step's records to publish; its alerts are counted in the metrics if ``count``."""
@@ -400,9 +345,8 @@ def register_account_stage(
             event_time=stage.event_time,
             assigned=stage.assigned,
         )
-        async for batch in batcher.batches(acknowledge=False):
-            # Acknowledged once its changelog is delivered and its outputs are queued.
-            await stage.process(batch, functools.partial(batcher.acknowledge, batch))
+        async for batch in batcher.batches():
+            await stage.process(batch)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types it as sync-or-awaitable union
     async def finish_step_before_revoking(

@@ -28,10 +28,7 @@ decodes it there), and batches hold (event, prepared) pairs.
 Each event is acknowledged only after the batch holding it has been handled
 (the caller resumed the iteration), never before: an event that arrived
 while an earlier batch was being handled waits, unacknowledged, for its own
-batch. A batch whose handling raised is not acknowledged at all. A caller
-that finishes a batch in the background (the account stage publishes a
-batch's outputs while it steps the next) asks for ``batches(acknowledge=False)``
-and calls :meth:`Batcher.acknowledge` itself once the batch is done.
+batch. A batch whose handling raised is not acknowledged at all.
 """
 
 from __future__ import annotations
@@ -156,12 +153,8 @@ class Batcher(Generic[P]):
         if len(self._pending) >= limits.max_events:
             self._ready.set()
 
-    async def batches(self, *, acknowledge: bool = True) -> AsyncIterator[list[Taken[P]]]:
-        """Yield batches; each is acknowledged when the caller asks for the next.
-
-        ``acknowledge=False``: the caller acknowledges each batch itself
-        (:meth:`acknowledge`), when it is done with it.
-        """
+    async def batches(self) -> AsyncIterator[list[Taken[P]]]:
+        """Yield batches; each is acknowledged when the caller asks for the next."""
         stream, limits = self._stream, self._limits
         acks_before = stream.enable_acks
         stream.enable_acks = False  # this generator acknowledges, after each batch
@@ -193,16 +186,11 @@ class Batcher(Generic[P]):
                 self._room.set()
                 yield batch
                 # Only reached when the caller handled the batch and asked for more.
-                if acknowledge:
-                    await self.acknowledge(batch)
+                for event, _ in batch:
+                    await stream.ack(event)
         finally:
             stream.enable_acks = acks_before
             stream._processors.remove(self._collect)
-
-    async def acknowledge(self, batch: list[Taken[P]]) -> None:
-        """Acknowledge every event of ``batch``: its offsets may be committed now."""
-        for event, _ in batch:
-            await self._stream.ack(event)
 
     def _follow_assignment(self) -> None:
         """Partitions gained are expected to deliver; those lost drop what they held.

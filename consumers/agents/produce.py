@@ -10,17 +10,16 @@ left one round trip each: at 500 events/s in wall-clock mode the worker fell
 seconds behind (issue 12, README "Benchmark").
 
 :class:`RecordSender` instead groups a flush's records per (topic, partition)
-and queues all but the last as one closed multi-record batch, then the
-last one alone in a closed batch of its own, straight into the producer's
-accumulator (:func:`_enqueue`: queueing never waits for a round trip).
-When a flush has left, every partition it wrote ends in a one-record
-batch, so end offsets are exact again; only while a flush is in flight can
-an end offset read low, by records whose inputs are not yet committed
-(Faust flushes the producer before it commits offsets), so a recovery that
-reads too little re-reads them from the inputs. Against a real Kafka
-(``last_alone=False``) the last record joins the batch.
+and submits all but the last as one closed multi-record batch
+(``AIOKafkaProducer.send_batch``), then the last one alone through the
+ordinary ``send``. When a flush has left, every partition it wrote ends in a
+one-record batch, so end offsets are exact again; only while a flush is in
+flight can an end offset read low, by records whose inputs are not yet
+committed (Faust flushes the producer before it commits offsets), so a
+recovery that reads too little re-reads them from the inputs. Against a real
+Kafka (``last_alone=False``) the last record joins the batch.
 
-aiokafka's ``BatchBuilder``, its accumulator and its default partitioner are used directly;
+aiokafka's ``BatchBuilder`` and its default partitioner are used directly;
 aiokafka is pinned to a minor version and :func:`missing_internals` names
 what a new release took away.
 """
@@ -28,14 +27,12 @@ what a new release took away.
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import faust
-from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import ProducerClosed
-from aiokafka.producer.message_accumulator import BatchBuilder, MessageAccumulator
+from aiokafka import AIOKafkaProducer
+from aiokafka.producer.message_accumulator import BatchBuilder
 
 from consumers.pipeline.out_records import OutRecord
 
@@ -46,19 +43,13 @@ BATCH_BYTES = 512 * 1024
 #: The aiokafka producer methods this module relies on (beside the attributes
 #: ``client`` and ``_message_accumulator``, which only an instance has: see
 #: :meth:`RecordSender._producer`).
-PRODUCER_INTERNALS = ("_partition",)
+PRODUCER_INTERNALS = ("_partition", "send_batch")
 PRODUCER_ATTRIBUTES = ("client", "_message_accumulator")
-#: The accumulator method that queues a batch without waiting (beside the
-#: instance attributes ``_closed``, ``_exception`` and ``_compression_type``).
-ACCUMULATOR_INTERNALS = ("_append_batch",)
 
 
-def missing_internals(
-    producer_class: type = AIOKafkaProducer, accumulator_class: type = MessageAccumulator
-) -> list[str]:
+def missing_internals(producer_class: type = AIOKafkaProducer) -> list[str]:
     """The aiokafka producer members :class:`RecordSender` needs that this aiokafka lacks."""
-    missing = [name for name in PRODUCER_INTERNALS if not hasattr(producer_class, name)]
-    return missing + [n for n in ACCUMULATOR_INTERNALS if not hasattr(accumulator_class, n)]
+    return [name for name in PRODUCER_INTERNALS if not hasattr(producer_class, name)]
 
 
 class RecordSender:
@@ -119,26 +110,23 @@ class RecordSender:
         self, producer: AIOKafkaProducer, topic: str, partition: int, rows: list[OutRecord]
     ) -> list[asyncio.Future[Any]]:
         head, tail = (rows[:-1], rows[-1:]) if self._last_alone else (rows, [])
-        # The accumulator's compression code, as its own create_builder uses.
-        compression = producer._message_accumulator._compression_type
-        tp = TopicPartition(topic, partition)
         futures: list[asyncio.Future[Any]] = []
         builder: BatchBuilder | None = None
         for row in head:
             if builder is not None and _append(builder, row):
                 continue
             if builder is not None:
-                futures.append(_enqueue(producer, builder, tp))
+                futures.append(await _submit(producer, builder, topic, partition))
+            # The accumulator's compression code, as its own create_builder uses.
+            compression = producer._message_accumulator._compression_type
             builder = BatchBuilder(BATCH_BYTES, compression)
             _append(builder, row)  # the first record always fits
         if builder is not None:
-            futures.append(_enqueue(producer, builder, tp))
+            futures.append(await _submit(producer, builder, topic, partition))
         for row in tail:
-            # A batch of its own, so that the partition's end offset is exact
-            # on Tansu once it has left.
-            alone = BatchBuilder(BATCH_BYTES, compression)
-            _append(alone, row)
-            futures.append(_enqueue(producer, alone, tp))
+            # The producer's batches hold one record on Tansu, and the closed
+            # batch above cannot take it: this record ends the partition alone.
+            futures.append(await producer.send(topic, row.value, key=row.key, partition=partition))
         return futures
 
 
@@ -146,23 +134,9 @@ def _append(builder: BatchBuilder, row: OutRecord) -> bool:
     return builder.append(timestamp=None, key=row.key, value=row.value) is not None
 
 
-def _enqueue(
-    producer: AIOKafkaProducer, builder: BatchBuilder, tp: TopicPartition
+async def _submit(
+    producer: AIOKafkaProducer, builder: BatchBuilder, topic: str, partition: int
 ) -> asyncio.Future[Any]:
-    """Queue ``builder`` as a closed batch behind whatever ``tp`` has queued; its delivery future.
-
-    ``send_batch`` (``add_batch``) would first wait until the partition's
-    queued batch has been taken into a produce request, which takes a round
-    trip when a request is in flight: a flush of a few records per partition
-    waited several round trips only to be queued. The accumulator sends one
-    batch per partition per request, in the order queued, so order and the
-    last-record-alone batches stay as they were.
-    """
-    accumulator = producer._message_accumulator
-    if accumulator._closed:
-        raise ProducerClosed()
-    if accumulator._exception is not None:
-        raise copy.copy(accumulator._exception)
     # Closed, so that producer.send() never appends a later record to it.
     builder.close()
-    return asyncio.shield(accumulator._append_batch(builder, tp).future)
+    return await producer.send_batch(builder, topic, partition=partition)  # type: ignore[no-any-return]
