@@ -3,8 +3,10 @@
 At most one open alert per (account, kind, subject). An alert's id is derived
 from (account_id, kind, subject, since) — the moment its condition began — so
 that a replay gives the same ids as the live stream, and a condition that
-clears and later holds again (with a new onset) gets a new id. Snooze and
-acknowledgement are the API's business, not the engine's.
+clears and later holds again (with a new onset) gets a new id; a health
+drop's and a single-threaded team's also from the figures it was raised on
+(:data:`DRIFTING_ONSET`). Snooze and acknowledgement are the API's business,
+not the engine's.
 """
 
 from __future__ import annotations
@@ -19,11 +21,20 @@ from consumers.domain.rules import Condition
 from consumers.domain.vocabulary import SEVERITY_RANK
 from schemas.outputs import AlertRecord
 
-#: Kinds never re-keyed on a moved onset: health_drop's onset is the evaluation
-#: time itself; team_single_threaded's moves with the KAM's first assignment and
-#: colleagues' last contacts as late or re-applied events arrive, and re-keying
-#: it raised ids again that an earlier step had resolved (the sink never reopens
-#: those), so after a restart the read models lost the open alert.
+#: Kinds whose onset is the evaluation time itself, never re-keyed on a moved
+#: onset: health_drop's onset is the evaluation that sees it; team_single_threaded's
+#: moved with the KAM's first assignment and colleagues' last contacts as late or
+#: re-applied events arrived, and re-keying it raised ids again that an earlier
+#: step had resolved (the sink never reopens those), so after a restart the read
+#: models lost the open alert; its onset is the evaluation too.
+#:
+#: With the event clock a backlog's tail is stepped in several batches at one
+#: clock time, and late events among them can clear such a condition and make
+#: it hold again at that same time: the alert raised again must not take the id
+#: of the one just resolved (the read models then showed no open health drop;
+#: `keypulse verify` found it on the deep bench mix). So their ids also take the
+#: unrounded points lost now and at the baseline and the reason, which differ
+#: between two states that evaluate differently at one time (:func:`_episode`).
 DRIFTING_ONSET = frozenset({"health_drop", "team_single_threaded"})
 
 
@@ -63,10 +74,22 @@ class AlertChanges:
         return self.resolved + self.updated + self.raised
 
 
-def alert_id(account_id: str, kind: str, subject: str | None, since: datetime) -> str:
-    """Deterministic id of the alert for one onset of one condition."""
-    text = "\x1f".join((account_id, kind, subject or "", since.isoformat()))
+def alert_id(
+    account_id: str, kind: str, subject: str | None, since: datetime, episode: str = ""
+) -> str:
+    """Deterministic id of the alert for one onset of one condition.
+
+    ``episode`` tells apart two alerts of one onset (see :data:`DRIFTING_ONSET`).
+    """
+    parts = (account_id, kind, subject or "", since.isoformat())
+    text = "\x1f".join((*parts, episode) if episode else parts)
     return "al-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def _episode(condition: Condition, health: Evaluation) -> str:
+    if condition.kind not in DRIFTING_ONSET:
+        return ""
+    return f"{health.lost!r}\x1f{health.baseline_lost!r}\x1f{condition.reason}"
 
 
 def reconcile(open_alerts: Iterable[AlertState], health: Evaluation) -> AlertChanges:
@@ -119,7 +142,11 @@ def reconcile(open_alerts: Iterable[AlertState], health: Evaluation) -> AlertCha
             continue
         alert = AlertState(
             alert_id=alert_id(
-                health.account_id, condition.kind, condition.subject, condition.since
+                health.account_id,
+                condition.kind,
+                condition.subject,
+                condition.since,
+                _episode(condition, health),
             ),
             account_id=health.account_id,
             kam_id=health.kam_id,

@@ -282,6 +282,31 @@ def test_health_drop_raises_and_clears(ev: Any, timeline: Any) -> None:
     assert ("health_drop", None) in resolved
 
 
+def test_a_health_drop_raised_again_at_its_resolution_time_is_a_new_alert(
+    ev: Any, timeline: Any
+) -> None:
+    # With the event clock, late events stepped in several batches at one clock
+    # time can clear a drop and bring it back at that same time. The sink never
+    # re-opens a resolved alert, so the one raised again needs an id of its own.
+    tl = timeline(ev.healthy_account())
+    tl.check(121)
+    tl.add(ev.left(121.5, "ben"))
+    tl.check(122)
+    first = tl.alert("health_drop")
+    # Late: an outage in the baseline's window lowers the score the drop is measured from.
+    for tid in ("T-1", "T-2"):
+        tl.add(ev.ticket(100, tid, "P1", "Old outage", sla_hours=4), ev.escalate(100.2, tid))
+        tl.add(ev.resolve(112, tid))
+    assert [a.alert_id for a in tl.check(122).resolved] == [first.alert_id]
+    # Late again: an outage now, and the drop holds again at the same time.
+    for tid in ("T-3", "T-4"):
+        tl.add(ev.ticket(121.7, tid, "P1", "Outage", sla_hours=4), ev.escalate(121.8, tid))
+    again = [a for a in tl.check(122).raised if a.kind == "health_drop"]
+    assert len(again) == 1
+    assert again[0].raised_at == first.raised_at
+    assert again[0].alert_id != first.alert_id
+
+
 def test_band_drop_alone_raises_health_drop(ev: Any, timeline: Any) -> None:
     from consumers.domain.policy import policy_from_mapping
 
